@@ -1,0 +1,34 @@
+// Bundles the CLI (dependencies stay in node_modules) and each Lambda function (everything
+// inlined, for a small cold start). One esbuild config for the tests, the CLI and the deploy.
+import { build } from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  logLevel: 'warning',
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
+
+const entries = { cli: 'src/cli/main.ts' };
+if (existsSync('scripts/bench.ts')) entries.bench = 'scripts/bench.ts';
+await build({ ...common, entryPoints: entries, outdir: 'dist', outExtension: { '.js': '.mjs' }, packages: 'external' });
+
+const functions = existsSync('functions') ? readdirSync('functions').filter((f) => f.endsWith('.ts')) : [];
+if (functions.length > 0) {
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries(functions.map((f) => [f.replace(/\.ts$/, ''), `functions/${f}`])),
+    outdir: 'dist/functions',
+    outExtension: { '.js': '.mjs' },
+    minify: true,
+    legalComments: 'none',
+    // DuckDB is a CLI-only dependency (memgap query); the Lambdas never load it.
+    external: ['@duckdb/node-api'],
+    metafile: true,
+  });
+}

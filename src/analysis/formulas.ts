@@ -1,0 +1,183 @@
+/**
+ * Every memory formula memgap uses, once, beside the code it reproduces. Citations refer to
+ * DOMAIN.md (section numbers) and the upstream files named there.
+ */
+import type { MemoryQuantities } from '../model/sample.js';
+
+export type CgroupVersion = 1 | 2;
+export type DockerFormula = 'legacy' | 'modern' | 'unknown';
+
+export const MiB = 1024 * 1024;
+
+/**
+ * Kernel page-rounded "unlimited" on cgroup v1 (9223372036854771712) and cAdvisor's rule:
+ * `isMemoryUnlimited(v) = v > 1<<62` ("not MaxInt64 due to rounding by the kernel"),
+ * kubernetes pkg/kubelet/stats/helper.go (DOMAIN §2.8). SPEC §1 says ≥ 2^62.
+ */
+export const UNLIMITED_THRESHOLD = 2 ** 62;
+
+/** A limit value as read: v2 `max` and v1 values ≥ 2^62 are unlimited (OCI-CG fscommon GetCgroupParamUint, DOMAIN §1.2). */
+export function interpretLimit(raw: number | 'max'): number | 'unlimited' {
+  if (raw === 'max' || raw >= UNLIMITED_THRESHOLD) return 'unlimited';
+  return raw;
+}
+
+/** Reads a key from a memory.stat map, preferring the hierarchical `total_` key on v1. */
+function v1(stat: Readonly<Record<string, number>>, key: string): number | null {
+  const total = stat[`total_${key}`];
+  if (total !== undefined) return total;
+  const local = stat[key];
+  return local === undefined ? null : local;
+}
+function key(stat: Readonly<Record<string, number>>, name: string): number | null {
+  const v = stat[name];
+  return v === undefined ? null : v;
+}
+
+export interface CgroupFileValues {
+  /** v1 memory.usage_in_bytes / v2 memory.current */
+  usage: number | null;
+  /** v1 memory.limit_in_bytes / v2 memory.max, already interpreted */
+  limit: number | 'unlimited' | null;
+  /** v2 memory.swap.current */
+  swapCurrent?: number | null;
+  /** v1 memory.kmem.usage_in_bytes */
+  kmemUsage?: number | null;
+}
+
+/**
+ * SPEC §1 table: cgroup quantities from memory.stat keys.
+ * v1: total_<key> (hierarchical) else <key> — cAdvisor setMemoryStats, container/libcontainer/handler.go (DOMAIN §1.3).
+ * v2: anon/file/active_file/inactive_file/shmem/file_mapped; swap = memory.swap.current (OCI-CG fs2/memory.go, DOMAIN §1.3);
+ *     kernel = `kernel`, else kernel_stack+pagetables+slab+percpu+sock+vmalloc on older kernels (cgroup-v2.rst, DOMAIN §6.3).
+ * Working set per cAdvisor (DOMAIN §1.4), see `workingSet`.
+ */
+export function cgroupQuantities(stat: Readonly<Record<string, number>>, version: CgroupVersion, files: CgroupFileValues): MemoryQuantities {
+  const usage = files.usage;
+  if (version === 1) {
+    return {
+      usage,
+      workingSet: usage === null ? null : workingSet(usage, key(stat, 'total_inactive_file')),
+      rss: v1(stat, 'rss'),
+      cache: v1(stat, 'cache'),
+      activeFile: v1(stat, 'active_file'),
+      inactiveFile: v1(stat, 'inactive_file'),
+      shmem: v1(stat, 'shmem'),
+      mappedFile: v1(stat, 'mapped_file'),
+      swap: v1(stat, 'swap'),
+      kernel: files.kmemUsage ?? null,
+      limit: files.limit,
+    };
+  }
+  return {
+    usage,
+    workingSet: usage === null ? null : workingSet(usage, key(stat, 'inactive_file')),
+    rss: key(stat, 'anon'),
+    cache: key(stat, 'file'),
+    activeFile: key(stat, 'active_file'),
+    inactiveFile: key(stat, 'inactive_file'),
+    shmem: key(stat, 'shmem'),
+    mappedFile: key(stat, 'file_mapped'),
+    swap: files.swapCurrent ?? null,
+    kernel: v2Kernel(stat),
+    limit: files.limit,
+  };
+}
+
+function v2Kernel(stat: Readonly<Record<string, number>>): number | null {
+  const kernel = key(stat, 'kernel');
+  if (kernel !== null) return kernel;
+  const parts = ['kernel_stack', 'pagetables', 'slab', 'percpu', 'sock', 'vmalloc'].map((k) => key(stat, k));
+  if (parts.every((p) => p === null)) return null;
+  return parts.reduce<number>((sum, p) => sum + (p ?? 0), 0);
+}
+
+/**
+ * Working set, as cAdvisor computes it (setMemoryStats, CADV-0.49 L832-845; DOMAIN §1.4) and as
+ * kubelet, metrics-server, `kubectl top` and kubelet eviction use it: usage − inactive_file,
+ * clamped at 0 when inactive_file > usage; usage itself when the key is absent.
+ * The inactive key is always `total_inactive_file` on v1 and `inactive_file` on v2.
+ */
+export function workingSet(usage: number, inactiveFile: number | null): number {
+  if (inactiveFile === null) return usage;
+  return inactiveFile > usage ? 0 : usage - inactiveFile;
+}
+
+export function workingSetFromStat(usage: number, stat: Readonly<Record<string, number>>, version: CgroupVersion): number {
+  return workingSet(usage, key(stat, version === 1 ? 'total_inactive_file' : 'inactive_file'));
+}
+
+/** True when the kubelet's clamp applies (flag `inactive-exceeds-usage`). */
+export function inactiveExceedsUsage(usage: number, stat: Readonly<Record<string, number>>, version: CgroupVersion): boolean {
+  const inactive = key(stat, version === 1 ? 'total_inactive_file' : 'inactive_file');
+  return inactive !== null && inactive > usage;
+}
+
+/**
+ * Docker CLI ≥ 20.10 `calculateMemUsageUnixNoCache` (docker/cli cli/command/container/stats_helpers.go,
+ * CLI-29 L242-264, identical since v20.10.0; DOMAIN §4.1):
+ *   v1: total_inactive_file if present and < usage, else inactive_file (0 if absent) if < usage;
+ *   v2: inactive_file if < usage; otherwise usage itself — no clamp to 0.
+ * The v1/v2 distinction in the CLI is "is there a total_inactive_file key", reproduced here.
+ */
+export function dockerModern(usage: number, stat: Readonly<Record<string, number>>): number {
+  const totalInactive = stat['total_inactive_file'];
+  if (totalInactive !== undefined && totalInactive < usage) return usage - totalInactive;
+  const inactive = stat['inactive_file'] ?? 0;
+  if (inactive < usage) return usage - inactive;
+  return usage;
+}
+
+/**
+ * Docker CLI ≤ 19.03: `float64(mem.Usage - mem.Stats["cache"])` (CLI-19 stats_helpers.go L229-231,
+ * DOMAIN §4.2). Go's unsigned subtraction wraps when cache > usage (the CLI then prints ~16EiB);
+ * we return null in that case rather than a number no column can hold.
+ * On v2 there is no `cache` key; old CLIs predate cgroup v2, so the formula is undefined there.
+ */
+export function dockerLegacy(usage: number, stat: Readonly<Record<string, number>>): number | null {
+  const cache = stat['cache'];
+  if (cache === undefined) return null;
+  return cache > usage ? null : usage - cache;
+}
+
+export function dockerStatsFromStat(formula: DockerFormula, usage: number, stat: Readonly<Record<string, number>>): number | null {
+  if (formula === 'modern') return dockerModern(usage, stat);
+  if (formula === 'legacy') return dockerLegacy(usage, stat);
+  return null;
+}
+
+/**
+ * Which formula a Docker version implies: the change shipped in docker/cli v20.10.0
+ * (commit a4a07c64, PR #2415, DOMAIN §4.2); 19.03 and older subtract `cache`.
+ * Accepts `18.06.1-ce`, `20.10.8`, `v24.0.7`, `docker://18.6.1`, `1.13.1`.
+ */
+export function dockerFormulaForVersion(version: string | undefined | null): DockerFormula {
+  if (!version) return 'unknown';
+  const m = /(?:^|[^0-9])(\d+)\.(\d+)/.exec(version.replace(/^docker:\/\//, ' '));
+  if (!m) return 'unknown';
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major < 20) return 'legacy';
+  if (major === 20 && minor < 10) return 'legacy';
+  return 'modern';
+}
+
+/** `kubectl top` prints `quantity.Value()/(1024*1024)` + "Mi": integer division (KUBECTL metrics_printer.go L244-253, DOMAIN §3.7). */
+export function kubectlTopDisplay(bytes: number): string {
+  return `${Math.floor(bytes / MiB)}Mi`;
+}
+
+/** The metrics-server/kubelet `availableBytes` rule inverted: limit = availableBytes + workingSetBytes (DOMAIN §2.5, §2.8). */
+export function limitFromAvailable(availableBytes: number | null | undefined, workingSetBytes: number | null | undefined): number | 'unlimited' | null {
+  if (workingSetBytes === null || workingSetBytes === undefined) return null;
+  if (availableBytes === null || availableBytes === undefined) return 'unlimited';
+  return availableBytes + workingSetBytes;
+}
+
+/** Threshold of flag `near-limit` (SPEC §3.3). */
+export const NEAR_LIMIT_PCT = 90;
+
+export function pctOfLimit(workingSetBytes: number | null, limit: number | 'unlimited' | null): number | null {
+  if (workingSetBytes === null || limit === null || limit === 'unlimited' || limit === 0) return null;
+  return (100 * workingSetBytes) / limit;
+}

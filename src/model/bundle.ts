@@ -1,0 +1,56 @@
+import * as z from 'zod';
+
+/** SPEC §3.1: partition values become object keys, so they are validated before any path is built. */
+export const CLUSTER_PATTERN = /^[A-Za-z0-9._-]{1,63}$/;
+export const NODE_PATTERN = /^[A-Za-z0-9._-]{1,253}$/;
+
+export const ClusterName = z.string().regex(CLUSTER_PATTERN, 'cluster must match [A-Za-z0-9._-]{1,63}').refine((s) => s !== '.' && s !== '..', 'cluster must not be . or ..');
+export const NodeName = z.string().regex(NODE_PATTERN, 'node must match [A-Za-z0-9._-]{1,253}').refine((s) => s !== '.' && s !== '..', 'node must not be . or ..');
+
+export const HostFacts = z
+  .object({
+    cgroupVersion: z.union([z.literal(1), z.literal(2)]).optional(),
+    cgroupDriver: z.enum(['cgroupfs', 'systemd']).optional(),
+    kernel: z.string().max(256).optional(),
+    containerRuntime: z.string().max(256).optional(),
+    dockerVersion: z.string().max(256).optional(),
+    kubeletVersion: z.string().max(256).optional(),
+  })
+  .loose();
+export type HostFacts = z.infer<typeof HostFacts>;
+
+export const CgroupEntry = z.object({
+  path: z.string().min(1).max(4096),
+  files: z.record(z.string(), z.string()),
+});
+export type CgroupEntry = z.infer<typeof CgroupEntry>;
+
+/**
+ * The sources are kept as `unknown` here on purpose: each is validated by its own parser, so
+ * one malformed source is reported precisely and the other sources of the capture still count.
+ */
+export const CaptureSources = z
+  .object({
+    kubeletSummary: z.unknown().optional(),
+    dockerStats: z.array(z.string()).optional(),
+    dockerStatsTable: z.string().optional(),
+    dockerApiStats: z.array(z.unknown()).optional(),
+    crictlStats: z.unknown().optional(),
+    kubeletResourceMetrics: z.string().optional(),
+    kubeletCadvisorMetrics: z.string().optional(),
+    cgroups: z.array(CgroupEntry).optional(),
+  })
+  .refine((s) => Object.values(s).some((v) => v !== undefined), 'at least one source must be present');
+export type CaptureSources = z.infer<typeof CaptureSources>;
+
+export const CAPTURE_SCHEMA_ID = 'memgap.capture/v1';
+
+export const CaptureBundle = z.object({
+  schema: z.literal(CAPTURE_SCHEMA_ID),
+  cluster: ClusterName,
+  node: NodeName,
+  capturedAt: z.iso.datetime({ offset: true }),
+  host: HostFacts.optional(),
+  sources: CaptureSources,
+});
+export type CaptureBundle = z.infer<typeof CaptureBundle>;

@@ -1,0 +1,48 @@
+import type { TableName } from './tables.js';
+
+/** Object keys of SPEC §3.2. Every key memgap writes is built here and nowhere else. */
+
+/** `2026-11-27T05:30:57.123Z` → `2026-11-27` (UTC date of the capture). */
+export function dtOf(capturedAt: Date): string {
+  return capturedAt.toISOString().slice(0, 10);
+}
+
+/** `2026-11-27T05:30:57.000Z` → `20261127T053057Z` (millis kept only when non-zero). */
+export function compactInstant(at: Date): string {
+  const iso = at.toISOString();
+  const millis = iso.slice(20, 23);
+  return iso.slice(0, 19).replace(/[-:]/g, '') + (millis === '000' ? '' : millis) + 'Z';
+}
+
+export function rawKey(cluster: string, node: string, capturedAt: Date): string {
+  return `raw/cluster=${cluster}/node=${node}/dt=${dtOf(capturedAt)}/${capturedAt.toISOString().replace('.000Z', 'Z')}.json.gz`;
+}
+
+export function partitionPrefix(table: TableName, dt: string, cluster: string): string {
+  return `${table}/dt=${dt}/cluster=${cluster}/`;
+}
+
+/**
+ * Per-capture file name: derived from the capture's identity (node + instant), not from the
+ * input's file name, so the same capture ingested twice, under any name, replaces one file.
+ */
+export function captureFileKey(table: TableName, cluster: string, node: string, capturedAt: Date): string {
+  return `${partitionPrefix(table, dtOf(capturedAt), cluster)}capture_${node}_${compactInstant(capturedAt)}.parquet`;
+}
+
+export function quarantineKey(originalKey: string): string {
+  return `quarantine/${originalKey}`;
+}
+export function quarantineErrorKey(originalKey: string): string {
+  return `quarantine/${originalKey}.error.json`;
+}
+
+export function dailyReportPrefix(dt: string, cluster: string): string {
+  return `reports/daily/dt=${dt}/cluster=${cluster}/`;
+}
+
+/** Parses `…/dt=YYYY-MM-DD/cluster=C/…` out of a key written by this module. */
+export function partitionOf(key: string): { dt: string; cluster: string } | null {
+  const m = /(?:^|\/)dt=(\d{4}-\d{2}-\d{2})\/cluster=([A-Za-z0-9._-]{1,63})\//.exec(key);
+  return m ? { dt: m[1]!, cluster: m[2]! } : null;
+}

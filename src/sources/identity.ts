@@ -1,0 +1,83 @@
+/**
+ * Identity clues hidden in names and paths: dockershim container names and kubelet cgroup paths.
+ * Citations: DOMAIN.md §4.9 (dockershim naming.go), §7 (pod cgroup paths), §2.11 (extractIDFromCgroupPath).
+ */
+
+export interface DockershimName {
+  container: string; // 'POD' for the sandbox (pause) container
+  pod: string;
+  namespace: string;
+  podUid: string;
+  attempt: number;
+  isPause: boolean;
+}
+
+/**
+ * `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>[_<random>]` (makeContainerName /
+ * makeSandboxName; the parser tolerates the 7th random suffix of randomizeName). Kubernetes
+ * names never contain `_`, so splitting on it is exact. A leading `/` (Engine API) is ignored.
+ */
+export function parseDockershimName(name: string): DockershimName | null {
+  const trimmed = name.startsWith('/') ? name.slice(1) : name;
+  const parts = trimmed.split('_');
+  if (parts[0] !== 'k8s' || (parts.length !== 6 && parts.length !== 7)) return null;
+  const [, container, pod, namespace, podUid, attemptText] = parts as [string, string, string, string, string, string];
+  if (!container || !pod || !namespace || !podUid || !/^\d+$/.test(attemptText)) return null;
+  return { container, pod, namespace, podUid, attempt: Number(attemptText), isPause: container === 'POD' };
+}
+
+export interface CgroupPathIdentity {
+  qos: 'guaranteed' | 'burstable' | 'besteffort';
+  podUid: string;
+  /** Runtime container id; null for the pod cgroup itself. */
+  containerId: string | null;
+  runtime: 'docker' | 'cri-containerd' | 'crio' | null;
+  driver: 'cgroupfs' | 'systemd';
+}
+
+const HEX_ID = /^[0-9a-f]{12,64}$/;
+const SCOPE = /^(docker|cri-containerd|crio)-([0-9a-f]{12,64})\.scope$/;
+
+/**
+ * Parses a pod or container cgroup path, with or without the controller mount prefix
+ * (`/sys/fs/cgroup/memory`, `/sys/fs/cgroup`):
+ *   cgroupfs: /kubepods[/burstable|/besteffort]/pod<uid>[/<id>]
+ *   systemd:  /kubepods.slice[/kubepods-<qos>.slice]/kubepods[-<qos>]-pod<uid_>.slice[/<runtime>-<id>.scope]
+ */
+export function parseCgroupPath(path: string): CgroupPathIdentity | null {
+  const parts = path.split('/').filter((p) => p.length > 0);
+  const root = parts.findIndex((p) => p === 'kubepods' || p === 'kubepods.slice');
+  if (root < 0) return null;
+  const rest = parts.slice(root + 1);
+  if (parts[root] === 'kubepods') {
+    let qos: CgroupPathIdentity['qos'] = 'guaranteed';
+    if (rest[0] === 'burstable' || rest[0] === 'besteffort') qos = rest.shift() as 'burstable' | 'besteffort';
+    const podPart = rest.shift();
+    if (!podPart?.startsWith('pod') || podPart.length <= 3) return null;
+    const idPart = rest.shift() ?? null;
+    if (rest.length > 0) return null;
+    if (idPart !== null && !HEX_ID.test(idPart)) return null;
+    return { qos, podUid: podPart.slice(3), containerId: idPart, runtime: null, driver: 'cgroupfs' };
+  }
+  let qos: CgroupPathIdentity['qos'] = 'guaranteed';
+  const qosSlice = /^kubepods-(burstable|besteffort)\.slice$/.exec(rest[0] ?? '');
+  if (qosSlice) {
+    qos = qosSlice[1] as 'burstable' | 'besteffort';
+    rest.shift();
+  }
+  const podSlice = /^kubepods(?:-(burstable|besteffort))?-pod([0-9A-Za-z_]+)\.slice$/.exec(rest.shift() ?? '');
+  if (!podSlice || (podSlice[1] ?? 'guaranteed') !== qos) return null;
+  const scopePart = rest.shift() ?? null;
+  if (rest.length > 0) return null;
+  const podUid = podSlice[2]!.replace(/_/g, '-');
+  if (scopePart === null) return { qos, podUid, containerId: null, runtime: null, driver: 'systemd' };
+  const scope = SCOPE.exec(scopePart);
+  if (!scope) return null;
+  return { qos, podUid, containerId: scope[2]!, runtime: scope[1] as CgroupPathIdentity['runtime'], driver: 'systemd' };
+}
+
+/** Ids are compared by prefix: docker prints 12 chars, cgroup paths and crictl carry all 64. */
+export function sameContainerId(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  return n >= 12 && a.slice(0, n) === b.slice(0, n);
+}
