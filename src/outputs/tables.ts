@@ -26,11 +26,20 @@ const jsType = {
   'array<string>': () => z.array(z.string()),
 } as const;
 
-function column<T extends GlueType>(glue: T, doc: Omit<ColumnDoc, 'glue'>) {
-  return jsType[glue]().meta({ glue, ...doc }) as ReturnType<(typeof jsType)[T]>;
+interface JsSchemaOf {
+  timestamp: z.ZodDate;
+  string: z.ZodString;
+  bigint: z.ZodNumber;
+  double: z.ZodNumber;
+  boolean: z.ZodBoolean;
+  'array<string>': z.ZodArray<z.ZodString>;
 }
-function nullable<T extends GlueType>(glue: T, doc: Omit<ColumnDoc, 'glue'>) {
-  return column(glue, doc).nullable().meta({ glue, ...doc });
+
+function column<T extends GlueType>(glue: T, doc: Omit<ColumnDoc, 'glue'>): JsSchemaOf[T] {
+  return jsType[glue]().meta({ glue, ...doc }) as unknown as JsSchemaOf[T];
+}
+function nullable<T extends GlueType>(glue: T, doc: Omit<ColumnDoc, 'glue'>): z.ZodNullable<JsSchemaOf[T]> {
+  return column(glue, doc).nullable().meta({ glue, ...doc }) as z.ZodNullable<JsSchemaOf[T]>;
 }
 
 const BYTES = 'bytes';

@@ -1,0 +1,359 @@
+/**
+ * Discrepancy rows (SPEC §3.3): per container and per pod of one capture, what `kubectl top`
+ * and `docker stats` said, the cgroup truth, and the gap decomposed as
+ *
+ *   gap = kubectl_top − docker_stats
+ *       = (kubectl_top − WS(S))          skew: the kubelet sampled at another instant than S
+ *       + (WS(S) − DOCKER(S))             page cache / shmem: the formulas differ (SPEC §1)
+ *       + (DOCKER(S) − printed)           rounding: the CLI's 4 significant digits
+ *       + residual                        whatever is left, reported, never forced to zero
+ *
+ * where S is the docker-side memory.stat snapshot (Docker Engine API stats, else the cgroup
+ * files), WS the kubelet's working-set formula and DOCKER the CLI's formula for its era.
+ */
+import type { HostFacts } from '../model/bundle.js';
+import type { MemoryQuantities, Sample, SourceKind } from '../model/sample.js';
+import type { DiscrepancyRow } from '../outputs/tables.js';
+import {
+  type CgroupVersion,
+  type DockerFormula,
+  NEAR_LIMIT_PCT,
+  dockerFormulaForVersion,
+  dockerLegacy,
+  dockerModern,
+  dockerStatsFromStat,
+  inactiveExceedsUsage,
+  pctOfLimit,
+  workingSetFromStat,
+} from './formulas.js';
+import { type Entity, matchSamples } from './match.js';
+
+export type Cause = 'none' | 'page-cache' | 'shmem' | 'rounding' | 'time-skew' | 'container-mismatch' | 'missing-source' | 'unexplained';
+
+/** Gaps up to one page are noise of `usage_in_bytes` (a "fuzz value", DOMAIN §6.2), not a finding. */
+export const PAGE_TOLERANCE_BYTES = 4096;
+/** Sample instants closer than this are treated as simultaneous. */
+export const SKEW_TOLERANCE_MS = 1000;
+
+/** Which source's number `kubectl top` shows, in the order metrics-server would have read it. */
+const KUBECTL_TOP_ORDER: SourceKind[] = ['kubelet-resource', 'kubelet', 'cadvisor', 'crictl', 'cgroup'];
+/** Whose cgroup numbers fill the byte columns, most direct first. */
+const CGROUP_ORDER: SourceKind[] = ['cgroup', 'docker-api', 'cadvisor', 'crictl', 'kubelet', 'kubelet-resource'];
+
+export interface CaptureContext {
+  capturedAt: Date;
+  node: string;
+  host: HostFacts;
+}
+
+interface DockerSide {
+  /** the docker-side memory.stat snapshot */
+  stat: Readonly<Record<string, number>>;
+  usage: number;
+  version: CgroupVersion;
+  at: Date;
+  shmem: number | null;
+}
+
+interface ContainerAnalysis {
+  row: DiscrepancyRow;
+  components: { pageCache: number | null; rounding: number | null; skew: number | null };
+  hasDockerCli: boolean;
+}
+
+export function hostRunsDocker(host: HostFacts, samples: readonly Sample[]): boolean {
+  if (host.dockerVersion || host.containerRuntime?.startsWith('docker://')) return true;
+  return samples.some((s) => s.source === 'docker-cli' || s.source === 'docker-api' || s.identity.cgroupPath?.includes('/docker-'));
+}
+
+export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext): DiscrepancyRow[] {
+  const entities = matchSamples(samples);
+  const docker = hostRunsDocker(ctx.host, samples);
+  const versionFormula = dockerFormulaForVersion(ctx.host.dockerVersion ?? (ctx.host.containerRuntime?.startsWith('docker://') ? ctx.host.containerRuntime : undefined));
+
+  const containers = new Map<string, ContainerAnalysis>();
+  const byPod = new Map<string, ContainerAnalysis[]>();
+  for (const e of entities) {
+    if (e.level !== 'container') continue;
+    const a = analyzeContainer(e, ctx, docker, versionFormula);
+    containers.set(e.key, a);
+    const podKey = podKeyOf(e);
+    if (podKey) byPod.set(podKey, [...(byPod.get(podKey) ?? []), a]);
+  }
+  const podEntities = new Map(entities.filter((e) => e.level === 'pod').map((e) => [podKeyOf(e) ?? e.key, e]));
+  const podKeys = new Set([...byPod.keys(), ...podEntities.keys()]);
+
+  const rows = [...containers.values()].map((c) => c.row);
+  for (const podKey of podKeys) rows.push(analyzePod(podEntities.get(podKey) ?? null, byPod.get(podKey) ?? [], ctx, docker));
+  rows.sort(compareRows);
+  return rows;
+}
+
+function podKeyOf(e: Entity): string | null {
+  const id = e.identity;
+  if (id.podUid) return `uid:${id.podUid}`;
+  if (id.namespace && id.pod) return `name:${id.namespace}/${id.pod}`;
+  return null;
+}
+
+function compareRows(a: DiscrepancyRow, b: DiscrepancyRow): number {
+  return (
+    (a.namespace ?? '').localeCompare(b.namespace ?? '') ||
+    (a.pod ?? '').localeCompare(b.pod ?? '') ||
+    (a.level === b.level ? 0 : a.level === 'pod' ? -1 : 1) ||
+    (a.container ?? '').localeCompare(b.container ?? '') ||
+    (a.container_id ?? '').localeCompare(b.container_id ?? '')
+  );
+}
+
+/** Field-wise: the most direct source that has a value wins. */
+function mergedMemory(e: Entity): MemoryQuantities {
+  const out: MemoryQuantities = { usage: null, workingSet: null, rss: null, cache: null, activeFile: null, inactiveFile: null, shmem: null, mappedFile: null, swap: null, kernel: null, limit: null };
+  for (const source of CGROUP_ORDER) {
+    const m = e.bySource[source]?.memory;
+    if (!m) continue;
+    for (const k of Object.keys(out) as (keyof MemoryQuantities)[]) {
+      if (out[k] === null && m[k] !== null) (out as Record<string, unknown>)[k] = m[k];
+    }
+  }
+  return out;
+}
+
+function kubectlTop(e: Entity): { bytes: number; at: Date | null } | null {
+  for (const source of KUBECTL_TOP_ORDER) {
+    const s = e.bySource[source];
+    const ws = s?.memory.workingSet;
+    if (s && ws !== null && ws !== undefined) return { bytes: ws, at: s.sampledAt };
+  }
+  return null;
+}
+
+function dockerSide(e: Entity, capturedAt: Date): DockerSide | null {
+  for (const source of ['docker-api', 'cgroup'] as const) {
+    const s = e.bySource[source];
+    if (s?.stat && s.memory.usage !== null && s.cgroupVersion !== null) {
+      return { stat: s.stat, usage: s.memory.usage, version: s.cgroupVersion, at: s.sampledAt ?? capturedAt, shmem: s.memory.shmem };
+    }
+  }
+  return null;
+}
+
+/**
+ * Without a Docker version, the printed number tells which formula produced it when only one
+ * of the two lands within the printing's rounding (plus a page of usage fuzz).
+ */
+function inferFormula(printed: { bytes: number; uncertaintyBytes: number }, side: DockerSide): DockerFormula {
+  const tolerance = printed.uncertaintyBytes + PAGE_TOLERANCE_BYTES;
+  const legacy = dockerLegacy(side.usage, side.stat);
+  const modern = dockerModern(side.usage, side.stat);
+  const legacyFits = legacy !== null && Math.abs(legacy - printed.bytes) <= tolerance;
+  const modernFits = Math.abs(modern - printed.bytes) <= tolerance;
+  if (legacyFits && !modernFits) return 'legacy';
+  if (modernFits && !legacyFits) return 'modern';
+  return 'unknown';
+}
+
+function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versionFormula: DockerFormula): ContainerAnalysis {
+  const id = e.identity;
+  const flags = new Set<string>();
+  const memory = mergedMemory(e);
+  const side = docker ? dockerSide(e, ctx.capturedAt) : null;
+  const cli = e.bySource['docker-cli']?.reported ?? null;
+
+  let formula = versionFormula;
+  if (formula === 'unknown' && cli && side) {
+    formula = inferFormula(cli, side);
+    if (formula !== 'unknown') flags.add('formula-inferred');
+  }
+
+  // kubectl top never shows the pause container (metrics-server reads app containers only, DOMAIN §3.3, §3.6).
+  const top = id.isPause ? null : kubectlTop(e);
+  const dockerFromStat = side ? dockerStatsFromStat(formula, side.usage, side.stat) : null;
+  const dockerBytes = cli ? cli.bytes : docker ? dockerFromStat : null;
+  if (cli) flags.add('cli-rounding');
+
+  const gap = top !== null && dockerBytes !== null ? top.bytes - dockerBytes : null;
+  let pageCache: number | null = null;
+  let rounding: number | null = null;
+  let skew: number | null = null;
+  let shmemPart = 0;
+  if (gap !== null) {
+    const ws = side ? workingSetFromStat(side.usage, side.stat, side.version) : null;
+    if (side && dockerFromStat !== null && ws !== null) {
+      pageCache = ws - dockerFromStat;
+      if (formula === 'legacy' && side.shmem !== null && pageCache > 0) shmemPart = Math.min(side.shmem, pageCache);
+    }
+    if (cli) {
+      const bound = cli.uncertaintyBytes;
+      const raw = dockerFromStat !== null ? dockerFromStat - cli.bytes : gap - (pageCache ?? 0);
+      rounding = Math.max(-bound, Math.min(bound, raw));
+    } else rounding = 0;
+    if (side && ws !== null && top?.at) {
+      const apart = Math.abs(top.at.getTime() - side.at.getTime());
+      if (apart >= SKEW_TOLERANCE_MS) {
+        skew = top.bytes - ws;
+        if (Math.abs(skew) > PAGE_TOLERANCE_BYTES) flags.add('time-skew');
+      } else skew = 0;
+    }
+  }
+  const residual = gap === null ? null : gap - (pageCache ?? 0) - (rounding ?? 0) - (skew ?? 0);
+
+  if (id.isPause) flags.add('pause-container');
+  if (side && inactiveExceedsUsage(side.usage, side.stat, side.version)) flags.add('inactive-exceeds-usage');
+  if (memory.limit === 'unlimited') flags.add('no-limit');
+  const pct = pctOfLimit(memory.workingSet, memory.limit);
+  if (pct !== null && pct >= NEAR_LIMIT_PCT) flags.add('near-limit');
+  if (!id.isPause && (top === null || dockerBytes === null)) flags.add('missing-source');
+
+  let cause: Cause;
+  if (id.isPause) cause = 'container-mismatch';
+  else if (gap === null) cause = 'missing-source';
+  else cause = dominantCause(gap, { pageCache: (pageCache ?? 0) - shmemPart, shmem: shmemPart, rounding: rounding ?? 0, skew: skew ?? 0, residual: residual ?? 0 });
+
+  const cgroupSample = e.bySource.cgroup;
+  return {
+    row: {
+      captured_at: ctx.capturedAt,
+      node: ctx.node,
+      namespace: id.namespace,
+      pod: id.pod,
+      pod_uid: id.podUid,
+      container: id.container,
+      container_id: id.containerId,
+      level: 'container',
+      kubectl_top_bytes: top?.bytes ?? null,
+      docker_stats_bytes: dockerBytes === null ? null : Math.round(dockerBytes),
+      docker_formula: docker ? formula : 'unknown',
+      ...byteColumns(memory),
+      gap_bytes: roundOrNull(gap),
+      gap_page_cache_bytes: roundOrNull(pageCache),
+      gap_rounding_bytes: roundOrNull(rounding),
+      gap_skew_bytes: roundOrNull(skew),
+      gap_residual_bytes: roundOrNull(residual),
+      cause,
+      flags: [...flags].sort(),
+      working_set_pct_of_limit: pct,
+      oom_kill_count: cgroupSample?.oomKillCount ?? null,
+    },
+    components: { pageCache, rounding, skew },
+    hasDockerCli: cli !== null,
+  };
+}
+
+function dominantCause(gap: number, parts: { pageCache: number; shmem: number; rounding: number; skew: number; residual: number }): Cause {
+  if (Math.abs(gap) <= PAGE_TOLERANCE_BYTES) return 'none';
+  const ranked: [Cause, number][] = [
+    ['page-cache', parts.pageCache],
+    ['shmem', parts.shmem],
+    ['rounding', parts.rounding],
+    ['time-skew', parts.skew],
+    ['unexplained', parts.residual],
+  ];
+  ranked.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  return ranked[0]![0];
+}
+
+function byteColumns(m: MemoryQuantities) {
+  return {
+    usage_bytes: m.usage,
+    working_set_bytes: m.workingSet,
+    rss_bytes: m.rss,
+    cache_bytes: m.cache,
+    active_file_bytes: m.activeFile,
+    inactive_file_bytes: m.inactiveFile,
+    shmem_bytes: m.shmem,
+    mapped_file_bytes: m.mappedFile,
+    swap_bytes: m.swap,
+    kernel_bytes: m.kernel,
+    limit_bytes: m.limit === 'unlimited' ? null : m.limit,
+  };
+}
+
+function roundOrNull(v: number | null): number | null {
+  return v === null ? null : Math.round(v);
+}
+
+function sumKnown(values: (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Pod rows: `kubectl top pod` sums the app containers' working sets (KUBECTL getPodMetrics,
+ * DOMAIN §3.6); docker_stats sums the app containers too (pause excluded); the byte columns are
+ * the pod cgroup's own, which includes the pause container and pod overhead (DOMAIN §2.10).
+ */
+function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx: CaptureContext, docker: boolean): DiscrepancyRow {
+  const apps = members.filter((m) => m.row.container !== 'POD');
+  const pause = members.filter((m) => m.row.container === 'POD');
+  const first = podEntity?.identity ?? null;
+  const ref = members[0]?.row;
+  const flags = new Set<string>();
+  const memory = podEntity ? mergedMemory(podEntity) : byteColumnsToMemory(null);
+
+  const topValues = apps.map((m) => m.row.kubectl_top_bytes);
+  const dockerValues = apps.map((m) => m.row.docker_stats_bytes);
+  const top = sumKnown(topValues);
+  const dockerBytes = sumKnown(dockerValues);
+  const complete = apps.length > 0 && topValues.every((v) => v !== null) && dockerValues.every((v) => v !== null);
+  const gap = top !== null && dockerBytes !== null ? top - dockerBytes : null;
+
+  const sumPart = (pick: (m: ContainerAnalysis) => number | null) => (gap === null ? null : sumKnown(apps.map(pick)));
+  const pageCache = sumPart((m) => m.row.gap_page_cache_bytes);
+  const rounding = sumPart((m) => m.row.gap_rounding_bytes);
+  const skew = sumPart((m) => m.row.gap_skew_bytes);
+  const residual = gap === null ? null : gap - (pageCache ?? 0) - (rounding ?? 0) - (skew ?? 0);
+
+  for (const m of apps) for (const f of m.row.flags) if (f !== 'pause-container') flags.add(f);
+  if (!complete) flags.add('missing-source');
+  if (memory.limit === 'unlimited') flags.add('no-limit');
+  else flags.delete('no-limit');
+  const appWorkingSets = sumKnown(apps.map((m) => m.row.working_set_bytes));
+  if (memory.workingSet !== null && appWorkingSets !== null && memory.workingSet > appWorkingSets) flags.add('pod-overhead');
+  const pct = pctOfLimit(memory.workingSet, memory.limit);
+  flags.delete('near-limit');
+  if (pct !== null && pct >= NEAR_LIMIT_PCT) flags.add('near-limit');
+  // The seed article's trap: the only `docker stats` row of the pod is its pause container.
+  const cliApps = apps.some((m) => m.hasDockerCli);
+  if (!cliApps && pause.some((m) => m.hasDockerCli)) flags.add('container-mismatch');
+
+  let cause: Cause;
+  if (gap === null || !complete) cause = 'missing-source';
+  else {
+    const shmem = sumKnown(apps.map((m) => (m.row.cause === 'shmem' ? m.row.gap_page_cache_bytes : 0))) ?? 0;
+    cause = dominantCause(gap, { pageCache: (pageCache ?? 0) - shmem, shmem, rounding: rounding ?? 0, skew: skew ?? 0, residual: residual ?? 0 });
+  }
+
+  return {
+    captured_at: ctx.capturedAt,
+    node: ctx.node,
+    namespace: first?.namespace ?? ref?.namespace ?? null,
+    pod: first?.pod ?? ref?.pod ?? null,
+    pod_uid: first?.podUid ?? ref?.pod_uid ?? null,
+    container: null,
+    container_id: null,
+    level: 'pod',
+    kubectl_top_bytes: top,
+    docker_stats_bytes: dockerBytes,
+    docker_formula: docker ? commonFormula(apps) : 'unknown',
+    ...byteColumns(memory),
+    gap_bytes: gap,
+    gap_page_cache_bytes: pageCache,
+    gap_rounding_bytes: rounding,
+    gap_skew_bytes: skew,
+    gap_residual_bytes: residual,
+    cause,
+    flags: [...flags].sort(),
+    working_set_pct_of_limit: pct,
+    oom_kill_count: podEntity?.bySource.cgroup?.oomKillCount ?? null,
+  };
+}
+
+function commonFormula(apps: ContainerAnalysis[]): string {
+  const formulas = new Set(apps.map((m) => m.row.docker_formula));
+  return formulas.size === 1 ? [...formulas][0]! : 'unknown';
+}
+
+function byteColumnsToMemory(_: null): MemoryQuantities {
+  return { usage: null, workingSet: null, rss: null, cache: null, activeFile: null, inactiveFile: null, shmem: null, mappedFile: null, swap: null, kernel: null, limit: null };
+}

@@ -1,0 +1,72 @@
+/**
+ * Parquet for Athena and DuckDB, schema derived from the table contract (outputs/tables.ts):
+ * timestamp → INT64 TIMESTAMP(MILLIS, UTC) (TIMESTAMPTZ in DuckDB, timestamp in Athena),
+ * bigint → INT64, double → DOUBLE, string → UTF8, boolean → BOOLEAN,
+ * array<string> → a standard 3-level LIST of UTF8 (TOOLCHAIN.md §8). SNAPPY compressed.
+ */
+import { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import { columnsOf, type ColumnInfo, type TableDef } from './tables.js';
+
+type SchemaElement = Record<string, unknown> & { name: string };
+
+function leafSchema(c: ColumnInfo): SchemaElement[] {
+  const repetition_type = c.nullable ? 'OPTIONAL' : 'REQUIRED';
+  switch (c.glue) {
+    case 'timestamp':
+      return [{ name: c.name, type: 'INT64', repetition_type, logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' } }];
+    case 'bigint':
+      return [{ name: c.name, type: 'INT64', repetition_type }];
+    case 'double':
+      return [{ name: c.name, type: 'DOUBLE', repetition_type }];
+    case 'boolean':
+      return [{ name: c.name, type: 'BOOLEAN', repetition_type }];
+    case 'string':
+      return [{ name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type }];
+    case 'array<string>':
+      return [
+        { name: c.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      ];
+  }
+}
+
+export function parquetSchemaOf(table: TableDef): SchemaElement[] {
+  const columns = columnsOf(table);
+  return [{ name: 'root', num_children: columns.length }, ...columns.flatMap(leafSchema)];
+}
+
+function columnValues(c: ColumnInfo, rows: readonly Record<string, unknown>[]): unknown[] {
+  const out = new Array<unknown>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]![c.name];
+    if (v === null || v === undefined) {
+      if (!c.nullable) throw new Error(`column ${c.name} is not nullable (row ${i})`);
+      out[i] = null;
+    } else if (c.glue === 'bigint') out[i] = BigInt(Math.round(v as number));
+    else if (c.glue === 'timestamp') out[i] = BigInt((v as Date).getTime());
+    else out[i] = v;
+  }
+  return out;
+}
+
+const schemaCache = new WeakMap<TableDef, { schema: SchemaElement[]; columns: ColumnInfo[] }>();
+
+/** Rows (already shaped by the table's zod schema) → Parquet file bytes. */
+export function writeParquet(table: TableDef, rows: readonly Record<string, unknown>[]): Uint8Array {
+  let cached = schemaCache.get(table);
+  if (!cached) {
+    cached = { schema: parquetSchemaOf(table), columns: columnsOf(table) };
+    schemaCache.set(table, cached);
+  }
+  const writer = new ByteWriter();
+  parquetWrite({
+    writer,
+    schema: cached.schema as never,
+    columnData: cached.columns.map((c) => ({ name: c.name, data: columnValues(c, rows) as never })),
+    codec: 'SNAPPY',
+    rowGroupSize: 100_000,
+    createdBy: 'memgap',
+  });
+  return new Uint8Array(writer.getBuffer());
+}

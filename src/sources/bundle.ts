@@ -1,0 +1,88 @@
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
+import { CaptureBundle } from '../model/bundle.js';
+import { InvalidSnapshotError, formatPath } from '../errors.js';
+import { DEFAULT_LIMITS, type InputLimits } from '../limits.js';
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * Reads a capture object's bytes: gunzip, or plain JSON for hand-made bundles. zlib's
+ * `maxOutputLength` stops inflating at the cap, so a gzip bomb costs at most the cap.
+ */
+export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<Buffer> {
+  const cap = limits.maxDecompressedBytes;
+  const tooLarge = () => new InvalidSnapshotError({ source: 'bundle', path: '', reason: `decompressed size exceeds the limit of ${cap} bytes` });
+  let raw: Buffer;
+  if (Buffer.isBuffer(source) || source instanceof Uint8Array) {
+    raw = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  } else {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of source) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      total += b.length;
+      if (total > cap) {
+        source.destroy();
+        throw tooLarge();
+      }
+      chunks.push(b);
+    }
+    raw = Buffer.concat(chunks, total);
+  }
+  if (raw[0] !== GZIP_MAGIC[0] || raw[1] !== GZIP_MAGIC[1]) {
+    if (raw.length > cap) throw tooLarge();
+    return raw;
+  }
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: cap });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `cannot decompress: ${(err as Error).message}` });
+  }
+}
+
+/**
+ * Nesting depth of a JSON text, scanned on bytes before JSON.parse so a `[[[[…` bomb is refused
+ * with a clear reason instead of a stack overflow deep inside the parser.
+ */
+export function jsonDepthExceeds(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** Bytes → validated bundle. `__proto__` keys stay inert: JSON.parse makes them own data properties. */
+export function parseCaptureJson(bytes: Buffer, limits: InputLimits = DEFAULT_LIMITS): CaptureBundle {
+  if (jsonDepthExceeds(bytes, limits.maxJsonDepth)) {
+    throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `JSON nesting deeper than ${limits.maxJsonDepth}` });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `not valid JSON: ${(err as Error).message}` });
+  }
+  const parsed = CaptureBundle.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidSnapshotError({ source: 'bundle', path: formatPath(issue.path), reason: issue.message });
+  }
+  return parsed.data;
+}
+
+export async function decodeCapture(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<CaptureBundle> {
+  return parseCaptureJson(await readCaptureBytes(source, limits), limits);
+}
