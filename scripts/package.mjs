@@ -1,0 +1,64 @@
+// `npm run package`: esbuild bundles → one flat zip per function → `osls package`, offline.
+// Usage: node scripts/package.mjs [--stage dev] [--zips-only] [--no-build] [-- extra osls args]
+// The zips are what `osls deploy` uploads too (serverless.yml points each function at its zip).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const stageIdx = args.indexOf('--stage');
+const stage = stageIdx >= 0 ? args[stageIdx + 1] : 'dev';
+const passthrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
+
+// Every function serverless.yml declares; each must have a bundle, or packaging fails loudly.
+const FUNCTIONS = ['ingest', 'compact', 'daily'];
+
+const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
+
+if (!flag('--no-build')) run(process.execPath, ['scripts/build.mjs']);
+
+const bundles = path.join(root, 'dist', 'functions');
+const out = path.join(root, 'dist', 'lambda');
+mkdirSync(out, { recursive: true });
+const missing = FUNCTIONS.filter((f) => !existsSync(path.join(bundles, `${f}.mjs`)));
+if (missing.length > 0) {
+  console.error(`package: no bundle for ${missing.map((f) => `functions/${f}.ts`).join(', ')} (dist/functions/<name>.mjs); serverless.yml declares them`);
+  process.exit(1);
+}
+for (const name of FUNCTIONS) {
+  const zip = path.join(out, `${name}.zip`);
+  rmSync(zip, { force: true });
+  // -j: flat, so the handler is `<name>.handler`; -X: no extra attributes, steadier bytes.
+  run('zip', ['-q', '-j', '-X', zip, path.join(bundles, `${name}.mjs`)]);
+  console.log(`package: ${path.relative(root, zip)} ${statSync(zip).size} B (bundle ${statSync(path.join(bundles, `${name}.mjs`)).size} B)`);
+}
+for (const stale of readdirSync(out)) {
+  if (stale.endsWith('.zip') && !FUNCTIONS.includes(stale.slice(0, -4))) rmSync(path.join(out, stale));
+}
+if (flag('--zips-only')) process.exit(0);
+
+// osls `package` needs credentials to exist, not to work: nothing here calls AWS. A throwaway HOME
+// keeps its ajv cache out of the user's ~/.serverless.
+const home = mkdtempSync(path.join(os.tmpdir(), 'memgap-osls-home-'));
+try {
+  run(path.join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', stage, ...passthrough], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEOFFLINEPACKAGE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-for-offline-packaging',
+      AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      SLS_INTERACTIVE_SETUP_DISABLE: '1',
+      CI: '1',
+    },
+  });
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
+console.log(`package: .serverless/cloudformation-template-update-stack.json (stage ${stage})`);
