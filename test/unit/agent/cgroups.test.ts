@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectCgroups, detectCgroupLayout } from '../../../src/agent/cgroups.js';
+import { writeCgroupTree, type CgroupFlavour, type FakePod } from '../../../src/agent/fake-host.js';
+import { parseCgroupPath } from '../../../src/sources/identity.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-cg-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MiB = 1024 * 1024;
+const pods: FakePod[] = [
+  {
+    namespace: 'shop', name: 'web-0', uid: '11111111-2222-4333-8444-555555555555', qos: 'burstable',
+    containers: [
+      { name: 'POD', id: 'a'.repeat(64), usage: 700_416, anon: 331_776, activeFile: 0, inactiveFile: 0, shmem: 0, limit: null },
+      { name: 'web', id: 'b'.repeat(64), usage: 100 * MiB, anon: 60 * MiB, activeFile: 20 * MiB, inactiveFile: 15 * MiB, shmem: 2 * MiB, limit: 256 * MiB, oomKills: 2 },
+    ],
+  },
+  {
+    namespace: 'kube-system', name: 'etcd-0', uid: 'eaf7d48161d81d9c3359e1c008571fd6', qos: 'guaranteed',
+    containers: [{ name: 'etcd', id: 'c'.repeat(64), usage: 40 * MiB, anon: 30 * MiB, activeFile: 5 * MiB, inactiveFile: 4 * MiB, shmem: 0, limit: 64 * MiB }],
+  },
+  {
+    namespace: 'batch', name: 'job-x', uid: '99999999-8888-4777-8666-555555555555', qos: 'besteffort',
+    containers: [{ name: 'job', id: 'd'.repeat(64), usage: 10 * MiB, anon: 8 * MiB, activeFile: MiB, inactiveFile: 0, shmem: 0, limit: null }],
+  },
+];
+
+const flavours: CgroupFlavour[] = [
+  { version: 1, driver: 'cgroupfs' },
+  { version: 1, driver: 'systemd', runtime: 'docker' },
+  { version: 2, driver: 'cgroupfs' },
+  { version: 2, driver: 'systemd', runtime: 'crio' },
+];
+
+describe.each(flavours)('collectCgroups on cgroup v$version / $driver', (flavour) => {
+  const root = writeCgroupTree(path.join(tmp, `v${flavour.version}-${flavour.driver}`), flavour, pods);
+
+  it('detects the version and driver', () => {
+    const layout = detectCgroupLayout(root);
+    expect(layout?.version).toBe(flavour.version);
+    expect(layout?.driver).toBe(flavour.driver);
+  });
+
+  it('finds every pod cgroup and every container cgroup (pause included) and nothing else', () => {
+    const scan = collectCgroups(root);
+    // 3 pod cgroups + 2 + 1 + 1 container cgroups; /system(.slice) and the QoS parents are not pods.
+    expect(scan.entries).toHaveLength(3 + 4);
+    const ids = scan.entries.map((e) => parseCgroupPath(e.path));
+    expect(ids.every((id) => id !== null && id.driver === flavour.driver)).toBe(true);
+    expect(ids.filter((id) => id!.containerId === null).map((id) => id!.podUid).sort()).toEqual(pods.map((p) => p.uid).sort());
+    expect(ids.filter((id) => id!.containerId !== null).map((id) => id!.containerId).sort()).toEqual(['a', 'b', 'c', 'd'].map((ch) => ch.repeat(64)));
+    for (const e of scan.entries) expect(e.path.startsWith(flavour.driver === 'systemd' ? '/kubepods.slice/' : '/kubepods/')).toBe(true);
+  });
+
+  it('reads usage, limit, stat and the OOM counters verbatim', () => {
+    const scan = collectCgroups(root);
+    const web = scan.entries.find((e) => parseCgroupPath(e.path)?.containerId === 'b'.repeat(64))!;
+    if (flavour.version === 1) {
+      expect(web.files['memory.usage_in_bytes']).toBe(`${100 * MiB}\n`);
+      expect(web.files['memory.limit_in_bytes']).toBe(`${256 * MiB}\n`);
+      expect(web.files['memory.oom_control']).toContain('oom_kill 2');
+      expect(web.files['memory.stat']).toContain(`total_inactive_file ${15 * MiB}`);
+      expect(Object.keys(web.files).sort()).toEqual(['memory.failcnt', 'memory.kmem.usage_in_bytes', 'memory.limit_in_bytes', 'memory.max_usage_in_bytes', 'memory.oom_control', 'memory.stat', 'memory.usage_in_bytes']);
+    } else {
+      expect(web.files['memory.current']).toBe(`${100 * MiB}\n`);
+      expect(web.files['memory.max']).toBe(`${256 * MiB}\n`);
+      expect(web.files['memory.events']).toContain('oom_kill 2');
+      expect(web.files['memory.stat']).toContain(`inactive_file ${15 * MiB}`);
+      expect(Object.keys(web.files).sort()).toEqual(['memory.current', 'memory.events', 'memory.max', 'memory.peak', 'memory.stat', 'memory.swap.current']);
+    }
+    // The pod cgroup is the sum of its containers: 700416 + 100 MiB.
+    const podEntry = scan.entries.find((e) => parseCgroupPath(e.path)?.podUid === pods[0]!.uid && parseCgroupPath(e.path)?.containerId === null)!;
+    expect(podEntry.files[flavour.version === 1 ? 'memory.usage_in_bytes' : 'memory.current']).toBe(`${700_416 + 100 * MiB}\n`);
+  });
+
+  it('stops at maxCgroups and counts what it skipped', () => {
+    const scan = collectCgroups(root, { maxCgroups: 2 });
+    expect(scan.entries).toHaveLength(2);
+    expect(scan.skipped).toBe(7 - 2);
+  });
+});
+
+describe('collectCgroups without a cgroup hierarchy', () => {
+  it('returns no layout and no entries for an empty folder', () => {
+    const scan = collectCgroups(mkdtempSync(path.join(tmp, 'empty-')));
+    expect(scan.layout).toBeNull();
+    expect(scan.entries).toEqual([]);
+  });
+});

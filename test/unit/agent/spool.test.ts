@@ -1,0 +1,121 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Spool, Uploader, backoffDelay } from '../../../src/agent/spool.js';
+import { FsObjectStore } from '../../../src/store/fs-store.js';
+import type { ObjectStore } from '../../../src/store/port.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-spool-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const dir = (name: string): string => path.join(tmp, name);
+const key = (i: number): string => `raw/cluster=c/node=n/dt=2026-11-27/2026-11-27T05:30:${String(i).padStart(2, '0')}Z.json.gz`;
+
+function collectingLog(): { lines: { level: string; message: string; fields?: Record<string, unknown> }[]; log: import('../../../src/agent/log.js').AgentLogger } {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const mk = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, ...(fields ? { fields } : {}) });
+  return { lines, log: { debug: mk('debug'), info: mk('info'), warn: mk('warn'), error: mk('error') } };
+}
+
+describe('Spool', () => {
+  it('lists oldest first and survives a restart with its order intact', () => {
+    const d = dir('order');
+    const a = new Spool(d, 1 << 20);
+    a.add(key(1), Buffer.from('one'));
+    a.add(key(2), Buffer.from('two'));
+    const b = new Spool(d, 1 << 20); // a restarted agent
+    b.add(key(3), Buffer.from('three'));
+    expect(b.list().map((e) => e.key)).toEqual([key(1), key(2), key(3)]);
+    expect(b.read(b.list()[2]!.name).toString()).toBe('three');
+  });
+
+  it('drops the oldest over the cap and logs how many, never silently', () => {
+    const d = dir('cap');
+    const { lines, log } = collectingLog();
+    const s = new Spool(d, 25, log);
+    for (let i = 1; i <= 5; i++) s.add(key(i), Buffer.alloc(10, i)); // 10 bytes each, cap 25 → 2 fit
+    expect(s.list().map((e) => e.key)).toEqual([key(4), key(5)]);
+    const dropped = lines.filter((l) => l.message.includes('dropped')).reduce((n, l) => n + (l.fields!.dropped as number), 0);
+    expect(dropped).toBe(3);
+  });
+
+  it('keeps the newest capture even when it alone exceeds the cap', () => {
+    const s = new Spool(dir('huge'), 5);
+    s.add(key(1), Buffer.alloc(10));
+    s.add(key(2), Buffer.alloc(10));
+    expect(s.list().map((e) => e.key)).toEqual([key(2)]);
+  });
+
+  it('ignores half-written temp files', () => {
+    const d = dir('temp');
+    const s = new Spool(d, 1 << 20);
+    s.add(key(1), Buffer.from('x'));
+    expect(readdirSync(d).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    expect(s.list()).toHaveLength(1);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('stays within [0, min(max, base·2^attempt)] (full jitter)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
+        const d = backoffDelay(attempt, { baseMs: 1000, maxMs: 300_000 }, () => r);
+        return d >= 0 && d <= Math.min(300_000, 1000 * 2 ** attempt);
+      }),
+    );
+  });
+  it('grows with the attempt at the top of the jitter range: 1000·2^3 = 8000', () => {
+    expect(backoffDelay(3, { baseMs: 1000, maxMs: 300_000 }, () => 0.999999)).toBe(7999);
+    expect(backoffDelay(20, { baseMs: 1000, maxMs: 300_000 }, () => 0.5)).toBe(150_000);
+  });
+});
+
+/** A real folder store behind a switch: `down` makes every put fail like an unreachable endpoint. */
+class FlakyStore implements ObjectStore {
+  down = false;
+  puts: string[] = [];
+  constructor(private readonly inner: FsObjectStore) {}
+  get location(): string {
+    return this.inner.location;
+  }
+  list(prefix: string) {
+    return this.inner.list(prefix);
+  }
+  get(k: string) {
+    return this.inner.get(k);
+  }
+  getBytes(k: string) {
+    return this.inner.getBytes(k);
+  }
+  async put(k: string, body: Buffer | Uint8Array | string): Promise<void> {
+    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    this.puts.push(k);
+    await this.inner.put(k, body);
+  }
+  delete(k: string) {
+    return this.inner.delete(k);
+  }
+  exists(k: string) {
+    return this.inner.exists(k);
+  }
+}
+
+describe('Uploader', () => {
+  it('sends oldest first, stops at the first failure, resumes in order with no duplicate', async () => {
+    const spool = new Spool(dir('upl'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('upl-store')));
+    const up = new Uploader(spool, store);
+    spool.add(key(1), Buffer.from('1'));
+    store.down = true;
+    spool.add(key(2), Buffer.from('2'));
+    expect(await up.drainOnce()).toBe(false);
+    expect(spool.list().map((e) => e.key)).toEqual([key(1), key(2)]);
+    store.down = false;
+    spool.add(key(3), Buffer.from('3'));
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toEqual([key(1), key(2), key(3)]);
+    expect(spool.list()).toEqual([]);
+    expect((await store.getBytes(key(2))).toString()).toBe('2');
+  });
+});
