@@ -1,0 +1,302 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { Context, S3Event, SQSEvent } from 'aws-lambda';
+import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
+import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
+import { FsObjectStore } from '../../src/store/fs-store.js';
+import { S3ObjectStore } from '../../src/store/s3-store.js';
+import { depsFromEnv, ingestBatch, logger, type IngestDeps } from '../../functions/ingest.js';
+import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
+
+/**
+ * The ingest Lambda end to end against s3rver: real capture bundles in a raw bucket, real-shaped
+ * SQS/S3 events (keys URL-encoded the way S3 encodes them), Parquet read back with DuckDB from
+ * the server's storage folder and compared with what the CLI path (`analyze` on a folder) writes.
+ */
+const RAW = 'memgap-raw-it';
+const DATA = 'memgap-data-it';
+const FIXTURE = new URL('../fixtures/real/kubelet-stats-summary_k8s-1.35_containerd-2.2.1_cgroupfs-v2.json', import.meta.url);
+
+let s3: S3rverHandle;
+let summary: unknown;
+let db: DuckDBInstance;
+let conn: DuckDBConnection;
+let work: string;
+let envBefore: NodeJS.ProcessEnv;
+
+function bundle(capturedAt: string, node = 'datagen-1-35'): Buffer {
+  return gzipSync(JSON.stringify({ schema: 'memgap.capture/v1', cluster: 'it', node, capturedAt, host: { cgroupVersion: 2, cgroupDriver: 'cgroupfs' }, sources: { kubeletSummary: summary } }));
+}
+function rawKeyOf(capturedAt: string, node = 'datagen-1-35'): string {
+  return `raw/cluster=it/node=${node}/dt=${capturedAt.slice(0, 10)}/${capturedAt}.json.gz`;
+}
+async function putRaw(key: string, body: Buffer | string): Promise<void> {
+  await s3.client.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
+}
+
+/** An S3 notification exactly as S3 sends it: the key form-encoded (space → `+`, `=` → `%3D`). */
+function s3Notification(keys: string[], encode = true): S3Event {
+  return {
+    Records: keys.map((key, i) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'eu-west-1',
+      eventTime: '2026-06-26T10:15:00.000Z',
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AROAEXAMPLE:agent' },
+      requestParameters: { sourceIPAddress: '10.0.1.23' },
+      responseElements: { 'x-amz-request-id': `REQ${i}`, 'x-amz-id-2': 'example' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'memgap-raw-created',
+        bucket: { name: RAW, ownerIdentity: { principalId: 'A3EXAMPLE' }, arn: `arn:aws:s3:::${RAW}` },
+        object: { key: encode ? encodeS3EventKey(key) : key, size: 1, eTag: 'e', sequencer: `00${i}` },
+      },
+    })),
+  };
+}
+function sqsEvent(messages: Array<{ id: string; keys: string[] }>): SQSEvent {
+  return {
+    Records: messages.map(({ id, keys }) => ({
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body: JSON.stringify(s3Notification(keys)),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1782468900001' },
+      messageAttributes: {},
+      md5OfBody: 'x',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-it-ingest',
+      awsRegion: 'eu-west-1',
+    })),
+  };
+}
+const ctx = (remainingMs = 60_000): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'memgap-it-ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:memgap-it-ingest',
+  memoryLimitInMB: '512',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+  logGroupName: '/aws/lambda/memgap-it-ingest',
+  logStreamName: '2026/06/26/[$LATEST]abc',
+  getRemainingTimeInMillis: () => remainingMs,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** Deps as the deployed function builds them, but writing under its own output prefix per test. */
+function deps(outputPrefix: string, extra: Record<string, string> = {}): IngestDeps {
+  return depsFromEnv({ ...process.env, RAW_BUCKET: RAW, OUTPUT_BUCKET: DATA, OUTPUT_PREFIX: outputPrefix, ...extra });
+}
+const dataDir = (prefix: string) => path.join(s3.directory, DATA, prefix);
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJson();
+}
+async function keysUnder(prefix: string): Promise<string[]> {
+  const store = new S3ObjectStore({ bucket: DATA, prefix, client: s3.client });
+  const out = [];
+  for await (const o of store.list('')) out.push(o.key);
+  return out;
+}
+
+const T = ['2026-06-26T10:14:40Z', '2026-06-26T10:15:40Z', '2026-06-26T10:16:40Z'];
+
+beforeAll(async () => {
+  summary = JSON.parse(await readFile(FIXTURE, 'utf8'));
+  s3 = await startS3rver({ buckets: [RAW, DATA] });
+  envBefore = { ...process.env };
+  // How the deployed function finds S3 is env only; here the env points it at s3rver.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    MEMGAP_S3_CHECKSUMS: 'WHEN_REQUIRED',
+  });
+  logger.setLogLevel('SILENT');
+  for (const t of T) await putRaw(rawKeyOf(t), bundle(t));
+  db = await DuckDBInstance.create(':memory:');
+  conn = await db.connect();
+  work = await mkdtemp(path.join(os.tmpdir(), 'memgap-ingest-it-'));
+});
+afterAll(async () => {
+  process.env = envBefore;
+  conn?.closeSync();
+  db?.closeSync();
+  await s3?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('ingest Lambda against s3rver', () => {
+  it('ingests a real-shaped SQS batch and writes the same rows as the CLI path', async () => {
+    const event = sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] })));
+    const res = await ingestBatch(event, ctx(), deps('a/'));
+    expect(res).toEqual({ batchItemFailures: [] });
+    // One samples and one discrepancy file per capture, named by the capture identity.
+    expect((await keysUnder('a/')).sort()).toEqual(
+      [
+        'discrepancy/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101440Z.parquet',
+        'discrepancy/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101540Z.parquet',
+        'discrepancy/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101640Z.parquet',
+        'samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101440Z.parquet',
+        'samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101540Z.parquet',
+        'samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101640Z.parquet',
+      ].sort(),
+    );
+
+    // The fixture's kube-apiserver container reports memory.workingSetBytes 221794304: that is
+    // what `kubectl top` shows for it, in every capture.
+    const apiserver = await rows(
+      `SELECT kubectl_top_bytes FROM read_parquet('${dataDir('a')}/discrepancy/*/*/*._S3rver_object') WHERE container = 'kube-apiserver' AND level = 'container'`,
+    );
+    expect(apiserver).toEqual([{ kubectl_top_bytes: '221794304' }, { kubectl_top_bytes: '221794304' }, { kubectl_top_bytes: '221794304' }]);
+
+    // CLI path: the same three bundles in a folder, `analyze` into a local output folder.
+    const rawDir = path.join(work, 'raw-in');
+    for (const t of T) {
+      const file = path.join(rawDir, ...rawKeyOf(t).split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bundle(t));
+    }
+    const cliOut = path.join(work, 'cli-out');
+    const summaryOut = await analyze(await resolveInputs([rawDir]), new FsObjectStore(cliOut));
+    expect(summaryOut.ingested).toBe(3);
+    for (const table of ['samples', 'discrepancy']) {
+      const q = (glob: string) => `SELECT * FROM read_parquet('${glob}') ORDER BY ALL`;
+      const lambdaRows = await rows(q(`${dataDir('a')}/${table}/*/*/*._S3rver_object`));
+      const cliRows = await rows(q(`${cliOut}/${table}/*/*/*.parquet`));
+      expect(lambdaRows.length).toBeGreaterThan(0);
+      expect(lambdaRows).toEqual(cliRows);
+    }
+  });
+
+  it('delivering the same event twice leaves identical objects and no duplicate rows', async () => {
+    const event = sqsEvent([{ id: 'dup', keys: [rawKeyOf(T[0]!)] }]);
+    expect(await ingestBatch(event, ctx(), deps('dup/'))).toEqual({ batchItemFailures: [] });
+    const keys1 = await keysUnder('dup/');
+    const file = path.join(dataDir('dup'), 'discrepancy', 'dt=2026-06-26', 'cluster=it', 'capture_datagen-1-35_20260626T101440Z.parquet._S3rver_object');
+    const bytes1 = await readFile(file);
+    const count1 = await rows(`SELECT count(*) AS n FROM read_parquet('${dataDir('dup')}/discrepancy/*/*/*._S3rver_object')`);
+
+    expect(await ingestBatch(event, ctx(), deps('dup/'))).toEqual({ batchItemFailures: [] });
+    expect(await keysUnder('dup/')).toEqual(keys1);
+    expect((await readFile(file)).equals(bytes1)).toBe(true);
+    expect(await rows(`SELECT count(*) AS n FROM read_parquet('${dataDir('dup')}/discrepancy/*/*/*._S3rver_object')`)).toEqual(count1);
+    // 17 pods in the fixture, one container each (no pause container in a kubelet summary):
+    // 17 container rows + 17 pod rows per capture.
+    expect(count1).toEqual([{ n: '34' }]);
+  });
+
+  it('events out of order (and split across messages) give the same output as in order', async () => {
+    const reversed = sqsEvent([...T].reverse().map((t, i) => ({ id: `r${i}`, keys: [rawKeyOf(t)] })));
+    expect(await ingestBatch(reversed, ctx(), deps('ooo/'))).toEqual({ batchItemFailures: [] });
+    const q = (p: string) => `SELECT * FROM read_parquet('${dataDir(p)}/discrepancy/*/*/*._S3rver_object') ORDER BY ALL`;
+    expect(await rows(q('ooo'))).toEqual(await rows(q('a')));
+  });
+
+  it('decodes keys with spaces, + and unicode from real S3 events, and takes s3rver keys verbatim', async () => {
+    const odd = ['raw/manual/incident 42/summary.json.gz', 'raw/manual/a+b=c/summary.json.gz', 'raw/manual/ñandú-日本/summary.json.gz'];
+    const nodes = ['node-space', 'node-plus', 'node-unicode'];
+    const before = s3.events.length;
+    for (let i = 0; i < odd.length; i++) await putRaw(odd[i]!, bundle(T[0]!, nodes[i]));
+    const event = sqsEvent(odd.map((k, i) => ({ id: `odd${i}`, keys: [k] })));
+    // What S3 would put on the wire: `+` for the space, %2B for the plus, UTF-8 escapes.
+    expect(JSON.parse(event.Records[1]!.body).Records[0].s3.object.key).toBe('raw/manual/a%2Bb%3Dc/summary.json.gz');
+    expect(await ingestBatch(event, ctx(), deps('odd/'))).toEqual({ batchItemFailures: [] });
+    const written = await keysUnder('odd/');
+    for (const n of nodes) expect(written).toContain(`samples/dt=2026-06-26/cluster=it/capture_${n}_20260626T101440Z.parquet`);
+
+    // s3rver's own notifications carry raw keys; with S3_EVENT_KEY_ENCODING=plain they work too.
+    const emitted = s3.events.slice(before).filter((e) => e.Records[0]!.s3.bucket.name === RAW);
+    expect(emitted.map((e) => e.Records[0]!.s3.object.key)).toEqual(odd);
+    for (const e of emitted) {
+      expect(await ingestBatch(e, ctx(), deps('odd-plain/', { S3_EVENT_KEY_ENCODING: 'plain' }))).toEqual({ batchItemFailures: [] });
+    }
+    expect((await keysUnder('odd-plain/')).sort()).toEqual(written.sort());
+  });
+
+  it('quarantines a poison object among good ones and reports no failure for it', async () => {
+    const poisonKey = 'raw/cluster=it/node=bad/dt=2026-06-26/poison.json.gz';
+    await putRaw(poisonKey, gzipSync('{"schema":"memgap.capture/v1","cluster":"it"'));
+    const event = sqsEvent([
+      { id: 'good0', keys: [rawKeyOf(T[0]!)] },
+      { id: 'poison', keys: [poisonKey] },
+      { id: 'good1', keys: [rawKeyOf(T[1]!)] },
+    ]);
+    expect(await ingestBatch(event, ctx(), deps('p/'))).toEqual({ batchItemFailures: [] });
+    const written = await keysUnder('p/');
+    expect(written).toContain(`quarantine/${poisonKey}`);
+    expect(written).toContain(`quarantine/${poisonKey}.error.json`);
+    expect(written.filter((k) => k.startsWith('samples/'))).toHaveLength(2);
+    // The original bytes are kept exactly, so nothing is lost.
+    const store = new S3ObjectStore({ bucket: DATA, prefix: 'p/', client: s3.client });
+    const raw = new S3ObjectStore({ bucket: RAW, client: s3.client });
+    expect((await store.getBytes(`quarantine/${poisonKey}`)).equals(await raw.getBytes(poisonKey))).toBe(true);
+    const report = JSON.parse((await store.getBytes(`quarantine/${poisonKey}.error.json`)).toString());
+    expect(report.errors[0].source).toBe('bundle');
+  });
+
+  it('puts only the record whose S3 read fails with 503 SlowDown into batchItemFailures', async () => {
+    s3.faults.add(`${RAW}/${rawKeyOf(T[1]!)}`);
+    try {
+      const event = sqsEvent(T.map((t, i) => ({ id: `t${i}`, keys: [rawKeyOf(t)] })));
+      expect(await ingestBatch(event, ctx(), deps('tr/'))).toEqual({ batchItemFailures: [{ itemIdentifier: 't1' }] });
+      const written = await keysUnder('tr/');
+      expect(written.filter((k) => k.startsWith('samples/')).sort()).toEqual([
+        'samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101440Z.parquet',
+        'samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101640Z.parquet',
+      ]);
+    } finally {
+      s3.faults.clear();
+    }
+  });
+
+  it('puts the record back when the output write fails transiently', async () => {
+    s3.faults.add(`${DATA}/tw/samples/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101440Z.parquet`);
+    try {
+      const event = sqsEvent([{ id: 'w0', keys: [rawKeyOf(T[0]!)] }, { id: 'w1', keys: [rawKeyOf(T[1]!)] }]);
+      expect(await ingestBatch(event, ctx(), deps('tw/'))).toEqual({ batchItemFailures: [{ itemIdentifier: 'w0' }] });
+    } finally {
+      s3.faults.clear();
+    }
+  });
+
+  it('ignores the s3:TestEvent, and defers work when the invocation is near its timeout', async () => {
+    const test = sqsEvent([]);
+    test.Records = [{ ...sqsEvent([{ id: 'x', keys: [] }]).Records[0]!, messageId: 'test', body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: RAW }) }];
+    expect(await ingestBatch(test, ctx(), deps('te/'))).toEqual({ batchItemFailures: [] });
+    expect(await keysUnder('te/')).toEqual([]);
+
+    const late = sqsEvent([{ id: 'l0', keys: [rawKeyOf(T[0]!)] }, { id: 'l1', keys: [rawKeyOf(T[1]!)] }]);
+    expect(await ingestBatch(late, ctx(5_000), deps('late/'))).toEqual({ batchItemFailures: [{ itemIdentifier: 'l0' }, { itemIdentifier: 'l1' }] });
+    expect(await keysUnder('late/')).toEqual([]);
+  });
+
+  it('runs through the middy handler with the env the deployed function gets (direct S3 event)', async () => {
+    Object.assign(process.env, { RAW_BUCKET: RAW, OUTPUT_BUCKET: DATA, OUTPUT_PREFIX: 'h/' });
+    const { handler } = await import('../../functions/ingest.js');
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    logger.setLogLevel('INFO');
+    let res;
+    try {
+      res = await handler(s3Notification([rawKeyOf(T[2]!)]), ctx());
+    } finally {
+      process.stdout.write = write;
+      logger.setLogLevel('SILENT');
+    }
+    expect(res).toEqual({ batchItemFailures: [] });
+    // Structured JSON: request id, key and outcome; never the snapshot's contents.
+    const logs = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'ingested', function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', key: rawKeyOf(T[2]!), outcome: 'ingested' }));
+    for (const payloadText of ['kube-apiserver', 'workingSetBytes', 'memgap.capture/v1']) expect(lines.join('')).not.toContain(payloadText);
+    expect(await keysUnder('h/')).toContain('discrepancy/dt=2026-06-26/cluster=it/capture_datagen-1-35_20260626T101640Z.parquet');
+  });
+});
