@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { InputLimits } from '../limits.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import { isS3Location, openStore } from '../store/open-store.js';
@@ -29,7 +30,7 @@ export async function resolveInputs(inputs: readonly string[], open: (location: 
       continue;
     }
     const info = await stat(input).catch(() => null);
-    if (!info) throw new Error(`input not found: ${input}`);
+    if (!info) throw new UsageError(`input not found: ${input}`);
     if (info.isFile()) {
       refs.push({ store: new FsObjectStore(path.dirname(input)), key: path.basename(input) });
     } else {
