@@ -149,11 +149,14 @@ export function dockerStatsFromStat(formula: DockerFormula, usage: number, stat:
 /**
  * Which formula a Docker version implies: the change shipped in docker/cli v20.10.0
  * (commit a4a07c64, PR #2415, DOMAIN §4.2); 19.03 and older subtract `cache`.
- * Accepts `18.06.1-ce`, `20.10.8`, `v24.0.7`, `docker://18.6.1`, `1.13.1`.
+ * Accepts `18.06.1-ce`, `20.10.8`, `v24.0.7`, `docker://18.6.1`, `1.13.1`; other runtimes' `<name>://…` give 'unknown'.
  */
 export function dockerFormulaForVersion(version: string | undefined | null): DockerFormula {
   if (!version) return 'unknown';
-  const m = /(?:^|[^0-9])(\d+)\.(\d+)/.exec(version.replace(/^docker:\/\//, ' '));
+  // A CRI runtime string (`containerd://1.6.0`, `cri-o://1.25.0`) is no Docker version: its number says nothing about the CLI.
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(version);
+  if (scheme && scheme[1]!.toLowerCase() !== 'docker') return 'unknown';
+  const m = /(?:^|[^0-9])(\d+)\.(\d+)/.exec(version.replace(/^docker:\/\//i, ' '));
   if (!m) return 'unknown';
   const major = Number(m[1]);
   const minor = Number(m[2]);

@@ -36,17 +36,23 @@ export interface CgroupPathIdentity {
 }
 
 const HEX_ID = /^[0-9a-f]{12,64}$/;
+/** CRI-O's cgroupfs manager names a container cgroup `crio-<id>` (cri-o internal/config/cgmgr/cgroupfs_linux.go). */
+const CRIO_CGROUPFS = /^crio-([0-9a-f]{12,64})$/;
 const SCOPE = /^(docker|cri-containerd|crio)-([0-9a-f]{12,64})\.scope$/;
+const SLICE_ROOT = /^((?:[a-z0-9]+-)*)kubepods\.slice$/;
 
 /**
  * Parses a pod or container cgroup path, with or without the controller mount prefix
  * (`/sys/fs/cgroup/memory`, `/sys/fs/cgroup`):
- *   cgroupfs: /kubepods[/burstable|/besteffort]/pod<uid>[/<id>]
+ *   cgroupfs: /kubepods[/burstable|/besteffort]/pod<uid>[/<id> | /crio-<id>]
  *   systemd:  /kubepods.slice[/kubepods-<qos>.slice]/kubepods[-<qos>]-pod<uid_>.slice[/<runtime>-<id>.scope]
+ * With a kubelet `--cgroup-root` the systemd slices carry its prefix (`kubelet.slice/kubelet-kubepods.slice/
+ * kubelet-kubepods-<qos>.slice/…`, as on kind nodes); the cgroupfs root is then `/kubelet/kubepods/…`.
+ * Anything else (QoS parents, system services, extra path segments) is not a pod cgroup: null.
  */
 export function parseCgroupPath(path: string): CgroupPathIdentity | null {
   const parts = path.split('/').filter((p) => p.length > 0);
-  const root = parts.findIndex((p) => p === 'kubepods' || p === 'kubepods.slice');
+  const root = parts.findIndex((p) => p === 'kubepods' || SLICE_ROOT.test(p));
   if (root < 0) return null;
   const rest = parts.slice(root + 1);
   if (parts[root] === 'kubepods') {
@@ -56,16 +62,22 @@ export function parseCgroupPath(path: string): CgroupPathIdentity | null {
     if (!podPart?.startsWith('pod') || podPart.length <= 3) return null;
     const idPart = rest.shift() ?? null;
     if (rest.length > 0) return null;
-    if (idPart !== null && !HEX_ID.test(idPart)) return null;
-    return { qos, podUid: podPart.slice(3), containerId: idPart, runtime: null, driver: 'cgroupfs' };
+    const podUid = podPart.slice(3);
+    if (idPart === null) return { qos, podUid, containerId: null, runtime: null, driver: 'cgroupfs' };
+    if (HEX_ID.test(idPart)) return { qos, podUid, containerId: idPart, runtime: null, driver: 'cgroupfs' };
+    const crio = CRIO_CGROUPFS.exec(idPart);
+    if (crio) return { qos, podUid, containerId: crio[1]!, runtime: 'crio', driver: 'cgroupfs' };
+    return null;
   }
+  const prefix = SLICE_ROOT.exec(parts[root]!)![1]!;
+  const strip = (p: string | undefined): string | null => (p !== undefined && p.startsWith(`${prefix}kubepods`) ? p.slice(prefix.length) : null);
   let qos: CgroupPathIdentity['qos'] = 'guaranteed';
-  const qosSlice = /^kubepods-(burstable|besteffort)\.slice$/.exec(rest[0] ?? '');
+  const qosSlice = /^kubepods-(burstable|besteffort)\.slice$/.exec(strip(rest[0]) ?? '');
   if (qosSlice) {
     qos = qosSlice[1] as 'burstable' | 'besteffort';
     rest.shift();
   }
-  const podSlice = /^kubepods(?:-(burstable|besteffort))?-pod([0-9A-Za-z_]+)\.slice$/.exec(rest.shift() ?? '');
+  const podSlice = /^kubepods(?:-(burstable|besteffort))?-pod([0-9A-Za-z_]+)\.slice$/.exec(strip(rest.shift()) ?? '');
   if (!podSlice || (podSlice[1] ?? 'guaranteed') !== qos) return null;
   const scopePart = rest.shift() ?? null;
   if (rest.length > 0) return null;
