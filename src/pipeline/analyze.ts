@@ -33,6 +33,10 @@ export async function resolveInputs(inputs: readonly string[], open: (location: 
     if (!info) throw new UsageError(`input not found: ${input}`);
     if (info.isFile()) {
       refs.push({ store: new FsObjectStore(path.dirname(input)), key: path.basename(input) });
+    } else if (path.basename(path.resolve(input)) === 'raw') {
+      // The SPEC layout's own raw/ folder: keep keys as `raw/…` so quarantine/<original key> matches S3.
+      const store = new FsObjectStore(path.dirname(path.resolve(input)));
+      for await (const o of store.list('raw/')) if (isCaptureKey(o.key)) refs.push({ store, key: o.key });
     } else {
       const store = new FsObjectStore(input);
       for await (const o of store.list('')) if (isCaptureKey(o.key)) refs.push({ store, key: o.key });

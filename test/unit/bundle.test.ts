@@ -1,0 +1,82 @@
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidSnapshotError } from '../../src/errors.js';
+import { DEFAULT_LIMITS } from '../../src/limits.js';
+import { decodeCapture, jsonDepthExceeds } from '../../src/sources/bundle.js';
+import { parseCaptureSources } from '../../src/sources/index.js';
+
+const valid = { schema: 'memgap.capture/v1', cluster: 'c1', node: 'n1', capturedAt: '2026-11-27T05:30:57Z', sources: { dockerStats: [] } };
+const reject = async (bytes: Buffer, limits = DEFAULT_LIMITS) => {
+  const err = await decodeCapture(bytes, limits).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(InvalidSnapshotError);
+  return err as InvalidSnapshotError;
+};
+
+describe('capture bundle decoding', () => {
+  it('accepts gzip and plain JSON', async () => {
+    expect((await decodeCapture(gzipSync(JSON.stringify(valid)))).node).toBe('n1');
+    expect((await decodeCapture(Buffer.from(JSON.stringify(valid)))).cluster).toBe('c1');
+  });
+
+  it('stops inflating a gzip bomb at the cap', async () => {
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)); // 8 MiB of spaces → ~8 KiB
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const err = await reject(bomb, { ...DEFAULT_LIMITS, maxDecompressedBytes: 1024 * 1024 });
+    expect(err.reason).toMatch(/exceeds the limit of 1048576 bytes/);
+  });
+
+  it('refuses deep nesting before JSON.parse', async () => {
+    const deep = Buffer.from('['.repeat(100_000) + ']'.repeat(100_000));
+    const err = await reject(deep);
+    expect(err.reason).toMatch(/nesting deeper than 64/);
+    expect(jsonDepthExceeds(Buffer.from('{"a":"[[[[[[[["}'), 2)).toBe(false); // brackets inside strings do not count
+  });
+
+  it('validates partition values before they become paths', async () => {
+    const err = await reject(Buffer.from(JSON.stringify({ ...valid, cluster: '../etc' })));
+    expect(err.source).toBe('bundle');
+    expect(err.path).toBe('cluster');
+    const err2 = await reject(Buffer.from(JSON.stringify({ ...valid, node: '..' })));
+    expect(err2.path).toBe('node');
+  });
+
+  it('names the field that is wrong', async () => {
+    const err = await reject(Buffer.from(JSON.stringify({ ...valid, capturedAt: 'yesterday' })));
+    expect(err.path).toBe('capturedAt');
+    const none = await reject(Buffer.from(JSON.stringify({ ...valid, sources: {} })));
+    expect(none.path).toBe('sources');
+    expect(none.reason).toMatch(/at least one source/);
+  });
+
+  it('keeps __proto__ keys inert', async () => {
+    const text = JSON.stringify(valid).replace('"sources"', '"__proto__":{"polluted":true},"sources"');
+    const b = await decodeCapture(Buffer.from(text));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((b as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('property: any bytes decode to a bundle or our typed error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 512 }), fc.jsonValue().map((v) => new TextEncoder().encode(JSON.stringify(v)))), async (bytes) => {
+        const outcome = await decodeCapture(Buffer.from(bytes)).then(
+          () => 'ok',
+          (e: unknown) => (e instanceof InvalidSnapshotError ? 'typed' : e),
+        );
+        expect(['ok', 'typed']).toContain(outcome);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: any source payload is parsed or reported per source, never thrown', () => {
+    const ctx = { capturedAt: new Date('2026-11-27T00:00:00Z'), host: {}, limits: DEFAULT_LIMITS };
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('kubeletSummary', 'dockerStats', 'dockerStatsTable', 'dockerApiStats', 'crictlStats', 'kubeletResourceMetrics', 'kubeletCadvisorMetrics', 'cgroups'), fc.anything()), (sources) => {
+        const result = parseCaptureSources({ ...valid, sources } as never, ctx);
+        for (const e of result.errors) expect(e.reason).not.toMatch(/^internal parser error/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

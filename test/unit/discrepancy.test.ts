@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { discrepancyRows, PAGE_TOLERANCE_BYTES } from '../../src/analysis/discrepancy.js';
+import { cgroupQuantities } from '../../src/analysis/formulas.js';
+import { makeSample, type Sample } from '../../src/model/sample.js';
+import type { HostFacts } from '../../src/model/bundle.js';
+
+const MiB = 1024 * 1024;
+const AT = new Date('2020-02-03T05:30:57Z');
+const UID = '3f6d2a1e-0b7c-4c1e-9a55-6a1f2f0d9e11';
+const APP_ID = 'a'.repeat(64);
+const PAUSE_ID = 'db369d0c34bd' + 'b'.repeat(52);
+
+function kubelet(ws: number, usage: number, at = AT, container = 'busybox'): Sample {
+  return makeSample('kubelet', { sampledAt: at, identity: { level: 'container', namespace: 'default', pod: 'busybox', podUid: UID, container }, memory: { workingSet: ws, usage } });
+}
+function cgroupV1(stat: Record<string, number>, usage: number, id = APP_ID, limit: number | 'unlimited' = 'unlimited'): Sample {
+  return makeSample('cgroup', {
+    sampledAt: AT,
+    identity: { level: 'container', podUid: UID, containerId: id, cgroupPath: `/kubepods/besteffort/pod${UID}/${id}` },
+    memory: cgroupQuantities(stat, 1, { usage, limit }),
+    stat,
+    cgroupVersion: 1,
+  });
+}
+function cgroupV2(stat: Record<string, number>, usage: number, limit: number | 'unlimited' = 'unlimited'): Sample {
+  return makeSample('cgroup', {
+    sampledAt: AT,
+    identity: { level: 'container', podUid: UID, containerId: APP_ID, cgroupPath: `/kubepods.slice/x/cri-containerd-${APP_ID}.scope` },
+    memory: cgroupQuantities(stat, 2, { usage, limit }),
+    stat,
+    cgroupVersion: 2,
+  });
+}
+function dockerCli(text: string, bytes: number, uncertaintyBytes: number, name: string, id: string): Sample {
+  return makeSample('docker-cli', {
+    identity: { level: 'container', containerId: id.slice(0, 12), runtimeName: name, namespace: 'default', pod: 'busybox', podUid: UID, container: name.split('_')[1]!, isPause: name.startsWith('k8s_POD_') },
+    reported: { bytes, uncertaintyBytes, text },
+  });
+}
+const rows = (samples: Sample[], host: HostFacts) => discrepancyRows(samples, { capturedAt: AT, node: 'n1', host });
+const containerRow = (r: ReturnType<typeof rows>, name: string) => r.find((x) => x.level === 'container' && x.container === name)!;
+const podRow = (r: ReturnType<typeof rows>) => r.find((x) => x.level === 'pod')!;
+
+// The seed article after `less file100`: usage 105971712, working set 105963520, rss 106496.
+// cache = usage − rss = 105865216; inactive_file = usage − working set = 8192;
+// active_file = cache − inactive = 105857024 (no shmem).
+const ARTICLE_STAT = { total_cache: 105_865_216, total_rss: 106_496, total_inactive_file: 8192, total_active_file: 105_857_024, total_shmem: 0, cache: 105_865_216, rss: 106_496, inactive_file: 8192, active_file: 105_857_024 };
+const ARTICLE_USAGE = 105_971_712;
+
+describe('discrepancy: the seed article', () => {
+  const docker1806: HostFacts = { dockerVersion: '18.06.1-ce', cgroupVersion: 1 };
+
+  it('kubelet 105963520 vs Docker 18.06 106496: the whole gap is active page cache', () => {
+    const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE)], docker1806), 'busybox');
+    expect(r.kubectl_top_bytes).toBe(105_963_520);
+    expect(r.docker_stats_bytes).toBe(ARTICLE_USAGE - 105_865_216); // legacy: usage − cache = 106496
+    expect(r.docker_formula).toBe('legacy');
+    expect(r.gap_bytes).toBe(105_963_520 - 106_496);
+    expect(r.gap_page_cache_bytes).toBe(105_857_024); // = total_active_file
+    expect(r.gap_rounding_bytes).toBe(0);
+    expect(r.gap_skew_bytes).toBe(0);
+    expect(r.gap_residual_bytes).toBe(0);
+    expect(r.cause).toBe('page-cache');
+    expect(r.flags).toContain('no-limit');
+    expect(r.limit_bytes).toBeNull();
+    expect(r.working_set_pct_of_limit).toBeNull();
+  });
+
+  it('the pause container row the article compared is flagged as a container mismatch', () => {
+    // 620KiB printed = 634880 bytes, ± half a KiB digit? %.4g of 620.0 prints "620": ± 0.05 KiB.
+    const all = rows(
+      [kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE), dockerCli('620KiB', 620 * 1024, 51.2, `k8s_POD_busybox_default_${UID}_0`, PAUSE_ID)],
+      docker1806,
+    );
+    const pause = containerRow(all, 'POD');
+    expect(pause.kubectl_top_bytes).toBeNull(); // kubectl top never shows the pause container
+    expect(pause.docker_stats_bytes).toBe(634_880);
+    expect(pause.cause).toBe('container-mismatch');
+    expect(pause.flags).toEqual(expect.arrayContaining(['pause-container', 'cli-rounding']));
+    const pod = podRow(all);
+    expect(pod.kubectl_top_bytes).toBe(105_963_520);
+    expect(pod.docker_stats_bytes).toBe(106_496); // app containers only: pause excluded
+    expect(pod.flags).toContain('container-mismatch');
+    expect(pod.cause).toBe('page-cache');
+  });
+
+  it('on Docker ≥ 20.10 the same numbers agree (modern formula subtracts only inactive_file)', () => {
+    const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE)], { dockerVersion: '20.10.8' }), 'busybox');
+    expect(r.docker_stats_bytes).toBe(ARTICLE_USAGE - 8192);
+    expect(r.gap_bytes).toBe(0);
+    expect(r.cause).toBe('none');
+  });
+});
+
+describe('discrepancy: causes', () => {
+  it('tmpfs: the legacy formula subtracts shmem as cache; cause shmem', () => {
+    // anon 60 MiB; file cache: active 15, inactive 25, shmem 380 → cache 420, usage 480 MiB.
+    const stat = { total_rss: 60 * MiB, total_cache: 420 * MiB, total_active_file: 15 * MiB, total_inactive_file: 25 * MiB, total_shmem: 380 * MiB, cache: 420 * MiB };
+    const usage = 480 * MiB;
+    const r = containerRow(rows([kubelet(455 * MiB, usage), cgroupV1(stat, usage, APP_ID, 512 * MiB)], { dockerVersion: '18.09.7' }), 'busybox');
+    expect(r.docker_stats_bytes).toBe(60 * MiB);
+    expect(r.gap_bytes).toBe(395 * MiB);
+    expect(r.gap_page_cache_bytes).toBe(395 * MiB); // 15 active + 380 shmem
+    expect(r.cause).toBe('shmem');
+    expect(r.working_set_pct_of_limit).toBeCloseTo((100 * 455) / 512, 10);
+    expect(r.flags).not.toContain('near-limit'); // 88.9 % < 90 %
+  });
+
+  it('near-limit at ≥ 90 % of the limit', () => {
+    const stat = { anon: 460 * MiB, file: 10 * MiB, inactive_file: 4 * MiB, active_file: 6 * MiB, shmem: 0 };
+    const usage = 470 * MiB;
+    const r = containerRow(rows([kubelet(466 * MiB, usage), cgroupV2(stat, usage, 512 * MiB)], { dockerVersion: '24.0.7' }), 'busybox');
+    expect(r.working_set_pct_of_limit).toBeCloseTo((100 * 466) / 512, 10); // 91.0 %
+    expect(r.flags).toContain('near-limit');
+    expect(r.cause).toBe('none');
+  });
+
+  it('CLI rounding: 2.352MiB printed for 2466000 exact bytes', () => {
+    // %.4g → 2.352 MiB = 2466250.752 B, ± 0.0005 MiB = 524.288 B.
+    const stat = { anon: 2_000_000, file: 470_000, inactive_file: 4000, active_file: 466_000 };
+    const usage = 2_470_000;
+    const printed = 2.352 * MiB;
+    const r = containerRow(
+      rows([kubelet(usage - 4000, usage), cgroupV2(stat, usage), dockerCli('2.352MiB', printed, 0.0005 * MiB, `k8s_busybox_busybox_default_${UID}_0`, APP_ID)], { dockerVersion: '24.0.7' }),
+      'busybox',
+    );
+    expect(r.docker_stats_bytes).toBe(Math.round(printed));
+    expect(r.gap_rounding_bytes).toBe(Math.round(2_466_000 - printed)); // −251
+    expect(r.gap_page_cache_bytes).toBe(0);
+    expect(r.flags).toContain('cli-rounding');
+    expect(Math.abs(r.gap_bytes!)).toBeLessThanOrEqual(PAGE_TOLERANCE_BYTES);
+    expect(r.cause).toBe('none');
+  });
+
+  it('infers the legacy formula from the printed value when no Docker version is known', () => {
+    // legacy: usage − cache = 106496 B = 104KiB exactly; modern would print ~101.1MiB.
+    const r = containerRow(
+      rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE), dockerCli('104KiB', 104 * 1024, 51.2, `k8s_busybox_busybox_default_${UID}_0`, APP_ID)], {}),
+      'busybox',
+    );
+    expect(r.docker_formula).toBe('legacy');
+    expect(r.flags).toContain('formula-inferred');
+    expect(r.cause).toBe('page-cache');
+  });
+
+  it('time skew: the kubelet sampled 10 s earlier, 1 MiB lower', () => {
+    const stat = { anon: 100 * MiB, file: 20 * MiB, inactive_file: 10 * MiB, active_file: 10 * MiB };
+    const usage = 120 * MiB; // working set now: 110 MiB; the kubelet saw 109 MiB
+    const r = containerRow(rows([kubelet(109 * MiB, 119 * MiB, new Date(AT.getTime() - 10_000)), cgroupV2(stat, usage)], { dockerVersion: '24.0.7' }), 'busybox');
+    expect(r.docker_stats_bytes).toBe(110 * MiB);
+    expect(r.gap_bytes).toBe(-1 * MiB);
+    expect(r.gap_skew_bytes).toBe(-1 * MiB);
+    expect(r.gap_residual_bytes).toBe(0);
+    expect(r.cause).toBe('time-skew');
+    expect(r.flags).toContain('time-skew');
+  });
+
+  it('same instant but different numbers: reported as unexplained, never hidden', () => {
+    const stat = { anon: 100 * MiB, file: 20 * MiB, inactive_file: 10 * MiB, active_file: 10 * MiB };
+    const r = containerRow(rows([kubelet(115 * MiB, 125 * MiB), cgroupV2(stat, 120 * MiB)], { dockerVersion: '24.0.7' }), 'busybox');
+    expect(r.gap_bytes).toBe(5 * MiB);
+    expect(r.gap_skew_bytes).toBe(0);
+    expect(r.gap_residual_bytes).toBe(5 * MiB);
+    expect(r.cause).toBe('unexplained');
+  });
+
+  it('inactive_file > usage: the kubelet clamps to 0, modern Docker shows usage itself', () => {
+    const stat = { anon: 0, file: 2_000_000, inactive_file: 2_000_000, active_file: 0 };
+    const usage = 1_000_000;
+    // Only the cgroup files: the container is known by id alone.
+    const r = rows([cgroupV2(stat, usage)], { dockerVersion: '24.0.7' }).find((x) => x.container_id === APP_ID)!;
+    expect(r.container).toBeNull();
+    expect(r.kubectl_top_bytes).toBe(0);
+    expect(r.docker_stats_bytes).toBe(1_000_000);
+    expect(r.gap_page_cache_bytes).toBe(-1_000_000);
+    expect(r.flags).toContain('inactive-exceeds-usage');
+  });
+
+  it('no Docker on the host: docker_stats is NULL and the cause says a source is missing', () => {
+    const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE)], { containerRuntime: 'containerd://1.7.11' }), 'busybox');
+    expect(r.docker_stats_bytes).toBeNull();
+    expect(r.gap_bytes).toBeNull();
+    expect(r.gap_page_cache_bytes).toBeNull();
+    expect(r.docker_formula).toBe('unknown');
+    expect(r.cause).toBe('missing-source');
+    expect(r.flags).toContain('missing-source');
+    expect(r.rss_bytes).toBeNull(); // never 0 for a value no source gave
+  });
+
+  it('joins the kubelet container (name, no id) with the sole cgroup container of its pod (id, no name)', () => {
+    const all = rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE)], { dockerVersion: '18.06.1-ce' });
+    expect(all.filter((r) => r.level === 'container')).toHaveLength(1);
+    expect(containerRow(all, 'busybox').container_id).toBe(APP_ID);
+  });
+});
