@@ -79,8 +79,9 @@ function shortLine(text: string): string {
 }
 
 /**
- * Splits and tokenises an exposition. `wanted` selects the metric names the caller reads; every
- * other sample line is still tokenised (a malformed exposition is rejected as a whole) but dropped.
+ * Splits and tokenises an exposition. `wanted` selects the metric names the caller reads: only
+ * their sample and HELP/TYPE lines are tokenised and validated; other lines are checked only for
+ * length and a metric name, so an odd unrelated series cannot quarantine the memory data.
  */
 export function readExposition(input: unknown, source: SnapshotSource, ctx: ParseContext, wanted: (name: string) => boolean): PromLine[] {
   if (typeof input !== 'string') fail(source, '', `expected Prometheus text exposition (a string), got ${describe(input)}`);
@@ -94,7 +95,12 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
     const text = raw.trim();
     if (text.length === 0) continue;
     // Plain comments are skipped here: the package would read `#foo` as a sample named `#foo`.
-    if (text.startsWith('#') && !/^# (?:HELP|TYPE) /.test(text)) continue;
+    const meta = /^# (?:HELP|TYPE) (\S*)/.exec(text);
+    if (text.startsWith('#') && !meta) continue;
+    const name0 = meta ? meta[1]! : /^[^\s{]*/.exec(text)![0];
+    if (!meta && name0 === '') fail(source, path, `sample line without a metric name: ${shortLine(text)}`);
+    // Only the caller's metrics are tokenised (a full /metrics/cadvisor is ~10k lines, most not memory).
+    if (!wanted(name0)) continue;
     let parsed: unknown;
     try {
       // The trailing newline makes the package flush the line's family (it drops the last one otherwise).
@@ -112,7 +118,7 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
       fail(source, path, `not a sample line: ${shortLine(text)}`);
     }
     const name = family.name;
-    if (!METRIC_NAME.test(name)) fail(source, path, `invalid metric name ${JSON.stringify(shortLine(name))}`);
+    if (!METRIC_NAME.test(name) || name !== name0) fail(source, path, `invalid metric name ${JSON.stringify(shortLine(name))}`);
     if (metric.value === undefined || metric.value === '') fail(source, path, `sample of ${name} has no value`);
     const value = parseFloatValue(metric.value);
     if (value === null) fail(source, path, `sample value ${JSON.stringify(shortLine(metric.value))} of ${name} is not a number`);
@@ -127,7 +133,6 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
       if (!TIMESTAMP.test(ts) || Math.abs(Number(ts)) > MAX_DATE_MS) fail(source, path, `timestamp ${JSON.stringify(shortLine(ts))} is not an integer number of milliseconds in the Date range`);
       timestampMs = Number(ts);
     }
-    if (!wanted(name)) continue;
     out.push({ line: lineNo, name, labels, value, timestampMs });
   }
   return out;

@@ -202,7 +202,7 @@ describe('parseKubeletCadvisorMetrics on the real 1.18 dockershim/systemd captur
 describe('parseKubeletCadvisorMetrics on cAdvisor’s own golden exposition (synthetic, not kubelet paths)', () => {
   const text = real('cadvisor-prometheus-metrics_testdata.prom');
 
-  it('parses the full exposition (histograms, counters, extra labels) and keeps no sample: id "testcontainer" is no pod cgroup', () => {
+  it('reads the full exposition (histograms, counters, extra labels) and keeps no sample: id "testcontainer" is no pod cgroup', () => {
     expect(parseKubeletCadvisorMetrics(text, ctx)).toEqual([]);
   });
 
@@ -250,6 +250,11 @@ describe('parseKubeletCadvisorMetrics errors and limits', () => {
     const text = ['a', 'b', 'c'].map((c) => `container_memory_rss{id="/x/${c}"} 1`).join('\n');
     const err = rejection(() => parseKubeletCadvisorMetrics(text, { ...ctx, limits: { ...DEFAULT_LIMITS, maxContainers: 2 } }));
     expect(err.reason).toMatch(/more than 2 cgroups/);
+  });
+  it('validates only the memory series: an odd unrelated line does not reject the capture', () => {
+    const text = 'container_cpu_usage_seconds_total{id="/" 12\ncontainer_memory_rss{id="/"} 4096\n';
+    expect(parseKubeletCadvisorMetrics(text, ctx)[0]?.memory.rss).toBe(4096);
+    expect(rejection(() => parseKubeletCadvisorMetrics('{id="/"} 1', ctx)).reason).toMatch(/without a metric name/);
   });
   it('rejects a malformed TYPE line with its line number', () => {
     const err = rejection(() => parseKubeletCadvisorMetrics('container_memory_rss{id="/"} 1\n# TYPE container_memory_rss\n', ctx));
