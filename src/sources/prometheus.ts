@@ -120,6 +120,13 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
     const name = family.name;
     if (!METRIC_NAME.test(name) || name !== name0) fail(source, path, `invalid metric name ${JSON.stringify(shortLine(name))}`);
     if (metric.value === undefined || metric.value === '') fail(source, path, `sample of ${name} has no value`);
+    // The package concatenates every token after the value into the timestamp (`1 2 3` → ts `23`).
+    const toks = text.split(/[ \t]+/);
+    const valueTok = metric.timestamp_ms === undefined ? toks[toks.length - 1] : toks[toks.length - 2];
+    const tsOk = metric.timestamp_ms === undefined || toks[toks.length - 1] === metric.timestamp_ms;
+    if (!tsOk || valueTok === undefined || (valueTok !== metric.value && !valueTok.endsWith(`}${metric.value}`))) {
+      fail(source, path, `expected "<name>{labels} <value> [<timestamp>]", got extra tokens: ${shortLine(text)}`);
+    }
     const value = parseFloatValue(metric.value);
     if (value === null) fail(source, path, `sample value ${JSON.stringify(shortLine(metric.value))} of ${name} is not a number`);
     const labels = inertRecord<string>();

@@ -82,6 +82,12 @@ describe('parseKubeletResourceMetrics (synthetic /metrics/resource modelled on t
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 12abc', ctx)).reason).toMatch(/not a number/);
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 1e300', ctx)).reason).toMatch(/2\^53/);
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 5 12x', ctx)).reason).toMatch(/timestamp/);
+    expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 1 2 3', ctx)).reason).toMatch(/extra tokens/);
+    // spaces and braces inside a label value are not tokens
+    const [ok] = parseKubeletResourceMetrics('container_memory_working_set_bytes{container="a 1",pod="p} 2",namespace="n"}3 4', ctx);
+    expect(ok?.memory.workingSet).toBe(3);
+    expect(ok?.sampledAt?.getTime()).toBe(4);
+    expect(ok?.identity.pod).toBe('p} 2');
   });
 
   it('rejects malformed label syntax, missing labels and duplicate series with the line', () => {

@@ -105,6 +105,31 @@ describe.each([
   });
 });
 
+describe('well-formed expositions round-trip', () => {
+  it('every generated container working set comes back exactly, with its labels and timestamp', () => {
+    const ident = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
+    const series = fc.uniqueArray(fc.record({ ns: ident, pod: ident, c: ident, v: fc.nat({ max: Number.MAX_SAFE_INTEGER }), ts: fc.option(fc.nat({ max: 4e12 })) }), {
+      selector: (r) => `${r.ns}/${r.pod}/${r.c}`,
+      maxLength: 20,
+    });
+    fc.assert(
+      fc.property(series, (rows) => {
+        const text = rows
+          .map((r) => `container_memory_working_set_bytes{container="${r.c}",namespace="${r.ns}",pod="${r.pod}"} ${r.v}${r.ts === null ? '' : ` ${r.ts}`}`)
+          .join('\n');
+        const out = parseKubeletResourceMetrics(text, ctx);
+        expect(out).toHaveLength(rows.length);
+        for (const r of rows) {
+          const s = out.find((x) => x.identity.namespace === r.ns && x.identity.pod === r.pod && x.identity.container === r.c);
+          expect(s?.memory.workingSet).toBe(r.v);
+          expect(s?.sampledAt?.getTime() ?? null).toBe(r.ts);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
 const fileName = fc.oneof(
   fc.constantFrom(
     'memory.stat',
