@@ -1,0 +1,215 @@
+/**
+ * Generates serverless/athena.yml (Glue database, the three tables with partition projection,
+ * the Athena workgroup and one NamedQuery per sql/*.sql) from the table contract in
+ * src/outputs/tables.ts and the SQL files, so neither can drift from what Athena is given.
+ *
+ *   npx tsx scripts/glue-tables.ts          write serverless/athena.yml
+ *   npx tsx scripts/glue-tables.ts --check  exit 1 if the checked-in file is stale
+ *
+ * Intrinsics are written long-form (`Ref:`, not `!Ref`) so the file is plain YAML any parser
+ * reads. `${dt}`/`${cluster}` in storage.location.template are Athena's, not the Serverless
+ * Framework's: osls leaves variables it has no source for untouched (checked by the packaging
+ * test), and the template must not go through Fn::Sub, which would try to resolve them.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { columnsOf, PARTITION_COLUMNS, TABLES, type TableName } from '../src/outputs/tables.js';
+import { loadNamedQueries, type NamedQuery } from '../src/query/named.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ATHENA_YML = path.join(root, 'serverless', 'athena.yml');
+
+/** The earliest dt the projection enumerates: the seed article's captures are from 2020-02-03. */
+export const PROJECTION_DT_START = '2020-01-01';
+/** Athena refuses a query once it has scanned this much (10 MB is the minimum AWS allows). */
+export const BYTES_SCANNED_CUTOFF = 1024 ** 3;
+
+const DATA_LOCATION = 's3://${param:dataBucket}/${param:outputPrefix}';
+
+const TABLE_DESCRIPTIONS: Record<TableName, string> = {
+  samples: 'memgap: one row per container x source x capture, every byte field each source reported (SPEC 3.3)',
+  discrepancy: 'memgap: one row per container and per pod x capture, kubectl top vs docker stats and the decomposed gap (SPEC 3.3)',
+  trends_daily: 'memgap: one row per container and per pod x UTC day, percentiles, slopes, leak flag and recommendation (SPEC 3.3)',
+};
+
+const LOGICAL_ID: Record<TableName, string> = { samples: 'SamplesGlueTable', discrepancy: 'DiscrepancyGlueTable', trends_daily: 'TrendsDailyGlueTable' };
+
+/** Glue column comments are capped at 255 characters. */
+const comment = (s: string) => (s.length <= 255 ? s : s.slice(0, 252) + '...');
+const pascal = (name: string) => name.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
+export function storageLocation(table: TableName): string {
+  return `${DATA_LOCATION}${table}/`;
+}
+
+/** Athena partition projection (docs: "Setting up partition projection"); dt as date, cluster injected. */
+export function projectionParameters(table: TableName): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy-MM-dd',
+    'projection.dt.range': `${PROJECTION_DT_START},NOW`,
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+    'projection.cluster.type': 'injected',
+    'storage.location.template': `${storageLocation(table)}dt=\${dt}/cluster=\${cluster}/`,
+  };
+}
+
+function glueTable(table: TableName) {
+  return {
+    Type: 'AWS::Glue::Table',
+    Properties: {
+      CatalogId: { Ref: 'AWS::AccountId' },
+      DatabaseName: { Ref: 'GlueDatabase' },
+      TableInput: {
+        Name: table,
+        Description: TABLE_DESCRIPTIONS[table],
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'parquet.compression': 'SNAPPY',
+          ...projectionParameters(table),
+        },
+        PartitionKeys: PARTITION_COLUMNS.map((p) => ({ Name: p.name, Type: p.glue, Comment: comment(p.meaning) })),
+        StorageDescriptor: {
+          Location: storageLocation(table),
+          InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          SerdeInfo: {
+            SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            Parameters: { 'serialization.format': '1' },
+          },
+          Columns: columnsOf(TABLES[table]).map((c) => ({ Name: c.name, Type: c.glue, Comment: comment(c.unit ? `${c.meaning} [${c.unit}]` : c.meaning) })),
+        },
+      },
+    },
+  };
+}
+
+export function namedQueryLogicalId(q: NamedQuery): string {
+  return `NamedQuery${pascal(q.name)}`;
+}
+
+/** The CloudFormation fragment as an object (what the YAML file must parse back to). */
+export function athenaFragment(queries: NamedQuery[] = loadNamedQueries()) {
+  for (const q of queries) {
+    // Serverless would try to resolve `${…}` inside the SQL text.
+    if (q.sql.includes('${')) throw new Error(`${q.file}: contains "\${", which the Serverless Framework would treat as a variable`);
+  }
+  const resources: Record<string, unknown> = {
+    GlueDatabase: {
+      Type: 'AWS::Glue::Database',
+      Properties: {
+        CatalogId: { Ref: 'AWS::AccountId' },
+        DatabaseInput: { Name: 'memgap_${sls:stage}', Description: 'memgap tables over the data bucket (partition projection; no crawler)' },
+      },
+    },
+  };
+  for (const t of Object.keys(TABLES) as TableName[]) resources[LOGICAL_ID[t]] = glueTable(t);
+  resources.AthenaWorkGroup = {
+    Type: 'AWS::Athena::WorkGroup',
+    Properties: {
+      Name: '${self:service}-${sls:stage}',
+      Description: 'memgap queries: results encrypted in the data bucket, bytes scanned capped per query',
+      State: 'ENABLED',
+      // Lets the stack be deleted although the workgroup holds saved queries and history.
+      RecursiveDeleteOption: true,
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        BytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF,
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+        ResultConfiguration: {
+          OutputLocation: `${DATA_LOCATION}athena-results/`,
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
+        },
+      },
+    },
+  };
+  for (const q of queries) {
+    resources[namedQueryLogicalId(q)] = {
+      Type: 'AWS::Athena::NamedQuery',
+      Properties: {
+        Name: `memgap ${q.name}`,
+        Description: q.description.slice(0, 1024),
+        Database: { Ref: 'GlueDatabase' },
+        WorkGroup: { Ref: 'AthenaWorkGroup' },
+        QueryString: q.sql,
+      },
+    };
+  }
+  return {
+    Resources: resources,
+    Outputs: {
+      GlueDatabaseName: { Value: { Ref: 'GlueDatabase' } },
+      AthenaWorkGroupName: { Value: { Ref: 'AthenaWorkGroup' } },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small YAML emitter: block style, only the shapes above (maps, lists, strings, numbers, bools).
+
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_ ./:,-]*$/;
+const RESERVED = /^(true|false|yes|no|on|off|y|n|null|~)$/i;
+
+function scalar(v: string | number | boolean): string {
+  if (typeof v !== 'string') return String(v);
+  if (PLAIN.test(v) && !RESERVED.test(v) && !v.endsWith(' ') && !v.includes(': ') && !v.includes(' #') && !v.endsWith(':')) return v;
+  return JSON.stringify(v);
+}
+
+function emit(value: unknown, indent: number, out: string[]): void {
+  const pad = ' '.repeat(indent);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item && typeof item === 'object') {
+        const inner: string[] = [];
+        emit(item, indent + 2, inner);
+        out.push(`${pad}- ${inner[0]!.slice(indent + 2)}`, ...inner.slice(1));
+      } else out.push(`${pad}- ${scalar(item as string)}`);
+    }
+    return;
+  }
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const key = scalar(k);
+    if (typeof v === 'string' && v.includes('\n')) {
+      // Literal block: the SQL's bytes, verbatim. `|` keeps exactly one final newline, `|-` none.
+      if (/^\s/.test(v) || /\n\n$/.test(v) || /[ \t]\n/.test(v)) throw new Error(`cannot emit ${k} as a literal block verbatim`);
+      const body = v.endsWith('\n') ? v.slice(0, -1) : v;
+      out.push(`${pad}${key}: ${v.endsWith('\n') ? '|' : '|-'}`);
+      for (const line of body.split('\n')) out.push(line === '' ? '' : `${pad}  ${line}`);
+    } else if (v !== null && typeof v === 'object') {
+      out.push(`${pad}${key}:`);
+      emit(v, indent + 2, out);
+    } else out.push(`${pad}${key}: ${scalar(v as string | number | boolean)}`);
+  }
+}
+
+export function renderAthenaYaml(fragment = athenaFragment()): string {
+  const out = [
+    '# GENERATED by `npx tsx scripts/glue-tables.ts` from src/outputs/tables.ts and sql/*.sql; do not edit.',
+    '# Glue database + tables (partition projection, no crawler), Athena workgroup, named queries (docs/athena.md).',
+  ];
+  emit(fragment, 0, out);
+  return out.join('\n') + '\n';
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const text = renderAthenaYaml();
+  if (process.argv.includes('--check')) {
+    const current = readFileSync(ATHENA_YML, 'utf8');
+    if (current !== text) {
+      console.error('serverless/athena.yml is stale: run `npx tsx scripts/glue-tables.ts`');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(ATHENA_YML, text);
+    console.log(`wrote ${path.relative(root, ATHENA_YML)}`);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `memgap query` on embedded DuckDB: one view per public table, named as in Athena, over the
+ * same object layout (SPEC §3.2), so the SQL that runs in Athena runs here unchanged.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { columnsOf, PARTITION_COLUMNS, TABLES, type GlueType, type TableName } from '../outputs/tables.js';
+import { isS3Location, openStore } from '../store/open-store.js';
+import type { ObjectStore } from '../store/port.js';
+import { trinoToDuckDb } from './translate.js';
+
+/** How DuckDB reads each Glue type from the files outputs/parquet.ts writes. */
+export const DUCKDB_TYPE: Readonly<Record<GlueType, string>> = {
+  bigint: 'BIGINT',
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP WITH TIME ZONE',
+  'array<string>': 'VARCHAR[]',
+};
+
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+}
+
+export interface QueryEngine {
+  /** Runs Athena-dialect SQL (translated where the dialects differ). */
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+function hasParquet(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.parquet')) return true;
+    if (entry.isDirectory() && hasParquet(path.join(dir, entry.name))) return true;
+  }
+  return false;
+}
+
+/**
+ * The view for one table. Partition keys are typed VARCHAR as in Glue (`dt` string, not DATE),
+ * so `dt = '2026-11-26'` means the same in both engines. A table with no files yet (trends_daily
+ * before the first daily run) gets an empty view with the contract's columns, as Athena would
+ * show an empty table rather than fail.
+ */
+export function viewSql(table: TableName, root: string): string {
+  const dir = path.join(root, table);
+  if (hasParquet(dir)) {
+    const glob = path.join(dir, 'dt=*', 'cluster=*', '*.parquet');
+    const hiveTypes = PARTITION_COLUMNS.map((p) => `'${p.name}': VARCHAR`).join(', ');
+    return `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet(${quoteLiteral(glob)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
+  }
+  const cols = [
+    ...columnsOf(TABLES[table]).map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.glue]}) AS ${c.name}`),
+    ...PARTITION_COLUMNS.map((p) => `CAST(NULL AS VARCHAR) AS ${p.name}`),
+  ];
+  return `CREATE OR REPLACE VIEW ${table} AS SELECT ${cols.join(', ')} WHERE false`;
+}
+
+/** Opens DuckDB over a local output folder (the `--out` of `memgap analyze`). */
+export async function openQueryEngine(root: string): Promise<QueryEngine> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn: DuckDBConnection = await instance.connect();
+  // Athena shows timestamps in UTC; so must we, whatever the machine's zone.
+  await conn.run(`SET TimeZone = 'UTC'`);
+  for (const t of TABLE_NAMES) await conn.run(viewSql(t, root));
+  return {
+    async query(sql) {
+      const reader = await conn.runAndReadAll(trinoToDuckDb(sql));
+      const names = reader.columnNames();
+      const types = reader.columnTypes().map((t) => t.toString());
+      return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+    },
+    async close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** The public tables a statement mentions (as whole words, outside strings and comments). */
+export function tablesReferenced(sql: string): TableName[] {
+  const code = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, '');
+  return TABLE_NAMES.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(code));
+}
+
+export interface LocalCopy {
+  root: string;
+  /** Objects and bytes copied; 0 when `--out` was already a folder. */
+  objects: number;
+  bytes: number;
+  dispose(): Promise<void>;
+}
+
+/**
+ * DuckDB here has no httpfs (not bundled, and offline), so an `s3://` output is read through
+ * the ObjectStore port: the Parquet objects of the tables the SQL mentions are copied to a temp
+ * folder with the same layout, then queried like a local `--out`.
+ */
+export async function localCopyFor(location: string, sql: string, open: (location: string) => ObjectStore = openStore): Promise<LocalCopy> {
+  if (!isS3Location(location)) return { root: location, objects: 0, bytes: 0, dispose: async () => {} };
+  const store = open(location);
+  const root = await mkdtemp(path.join(os.tmpdir(), 'memgap-query-'));
+  let objects = 0;
+  let bytes = 0;
+  try {
+    for (const table of tablesReferenced(sql)) {
+      for await (const o of store.list(`${table}/`)) {
+        if (!o.key.endsWith('.parquet')) continue;
+        const dest = path.join(root, ...o.key.split('/'));
+        await mkdir(path.dirname(dest), { recursive: true });
+        await pipeline(await store.get(o.key), createWriteStream(dest));
+        objects++;
+        bytes += o.size;
+      }
+    }
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
+  return { root, objects, bytes, dispose: () => rm(root, { recursive: true, force: true }) };
+}

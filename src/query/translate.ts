@@ -1,0 +1,17 @@
+/**
+ * Trino (Athena engine 3) → DuckDB, only where the shipped SQL needs it. The named queries are
+ * written in Athena's dialect, in the subset both engines share (count_if, regr_slope, regr_r2,
+ * lag … OVER, abs, string dt comparisons); what is left differs by name only.
+ */
+import { sqlSegments } from './named.js';
+
+const FUNCTION_RENAMES: ReadonlyArray<[RegExp, string]> = [
+  // Trino: to_unixtime(timestamp) → double seconds; DuckDB calls it epoch(timestamptz).
+  [/\bto_unixtime\s*\(/gi, 'epoch('],
+];
+
+export function trinoToDuckDb(sql: string): string {
+  return sqlSegments(sql)
+    .map((s) => (s.code ? FUNCTION_RENAMES.reduce((text, [re, to]) => text.replace(re, to), s.text) : s.text))
+    .join('');
+}
