@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupEntry } from '../model/bundle.js';
 import { parseCgroupPath } from '../sources/identity.js';
@@ -74,11 +74,9 @@ export function collectCgroups(root: string, options: { maxCgroups?: number } = 
       else {
         const read: Record<string, string> = {};
         for (const f of files) {
-          try {
-            read[f] = readFileSync(path.join(abs, f), 'utf8');
-          } catch {
-            // Absent by kernel version or config (memory.peak < 5.19, kmem off): not an error.
-          }
+          const text = readSmall(path.join(abs, f));
+          // null: absent by kernel version or config (memory.peak < 5.19, kmem off), not an error.
+          if (text !== null) read[f] = text;
         }
         if (Object.keys(read).length > 0) entries.push({ path: rel, files: read });
       }
@@ -96,4 +94,36 @@ export function collectCgroups(root: string, options: { maxCgroups?: number } = 
   };
   for (const k of layout.kubepods) visit(`/${k}`, 0);
   return { layout, entries, skipped };
+}
+
+/** memory.stat is ~1.5 KB even on 6.x kernels; 64 KiB leaves room and bounds a hostile file. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * open + read + close into one shared buffer: readFileSync adds an fstat (useless on pseudo-files,
+ * which report 4096 or 0) and a fresh buffer per file, ~30 % of the cost over 2,000+ small reads.
+ */
+function readSmall(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    // A short read is EOF here: kernfs seq_file reads fill the buffer until the records run out,
+    // so the usual extra read that returns 0 would be a wasted syscall per file.
+    let len = 0;
+    for (;;) {
+      const want = READ_BUFFER.length - len;
+      const n = readSync(fd, READ_BUFFER, len, want, null);
+      len += n;
+      if (n === 0 || n < want || len === READ_BUFFER.length) break;
+    }
+    return READ_BUFFER.toString('utf8', 0, len);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }

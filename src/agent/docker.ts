@@ -1,10 +1,10 @@
-import http from 'node:http';
-import { httpGet, type HttpLimits } from './http.js';
+import { HttpStatusError, type HttpLimits } from './http.js';
+import { UnixHttpConnection } from './unix-http.js';
 
 export interface DockerConfig {
   socketPath: string;
   limits: HttpLimits;
-  /** Parallel stats calls: dockerd serialises little, but 200 at once would spike its CPU. */
+  /** Parallel connections for the stats calls: a few hide dockerd's latency; 200 at once would spike its CPU. */
   concurrency?: number;
   maxContainers?: number;
 }
@@ -28,18 +28,22 @@ interface ContainerListItem {
  * capture over minutes on a busy node.
  */
 export async function collectDocker(config: DockerConfig): Promise<DockerCapture> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency ?? 8 });
-  const get = (path: string): Promise<string> =>
-    httpGet({ url: new URL(path, 'http://docker'), socketPath: config.socketPath, agent, ...config.limits });
+  const width = Math.max(1, config.concurrency ?? 4);
+  const connections = Array.from({ length: width }, () => new UnixHttpConnection(config.socketPath, config.limits));
+  const getOn = async (conn: UnixHttpConnection, path: string): Promise<string> => {
+    const res = await conn.get(path);
+    if (res.status < 200 || res.status > 299) throw new HttpStatusError(`unix:${config.socketPath}${path}`, res.status);
+    return res.body.toString('utf8');
+  };
   try {
-    const versionPromise = get('/version').then(
+    const version = await getOn(connections[0]!, '/version').then(
       (t) => {
         const v = (JSON.parse(t) as { Version?: unknown }).Version;
         return typeof v === 'string' ? v.slice(0, 256) : undefined;
       },
       () => undefined,
     );
-    const list = JSON.parse(await get('/containers/json')) as unknown;
+    const list = JSON.parse(await getOn(connections[0]!, '/containers/json')) as unknown;
     if (!Array.isArray(list)) throw new Error('docker /containers/json: not an array');
     const ids = (list as ContainerListItem[])
       .map((c) => c.Id)
@@ -48,20 +52,19 @@ export async function collectDocker(config: DockerConfig): Promise<DockerCapture
     const stats: unknown[] = new Array(ids.length);
     let failed = 0;
     let next = 0;
-    const worker = async (): Promise<void> => {
+    const worker = async (conn: UnixHttpConnection): Promise<void> => {
       while (next < ids.length) {
         const i = next++;
         try {
-          stats[i] = JSON.parse(await get(`/containers/${ids[i]!}/stats?stream=false&one-shot=true`)) as unknown;
+          stats[i] = JSON.parse(await getOn(conn, `/containers/${ids[i]!}/stats?stream=false&one-shot=true`)) as unknown;
         } catch {
           failed++;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(config.concurrency ?? 8, ids.length) }, worker));
-    const version = await versionPromise;
+    await Promise.all(connections.slice(0, Math.max(1, Math.min(width, ids.length))).map(worker));
     return { stats: stats.filter((s) => s !== undefined), failed, ...(version ? { version } : {}) };
   } finally {
-    agent.destroy();
+    for (const c of connections) c.close();
   }
 }

@@ -264,8 +264,9 @@ interface SummaryPod {
 /**
  * Fake pods whose cgroup and Docker numbers agree with a kubelet /stats/summary: for each
  * container usage = usageBytes, inactive_file = usageBytes − workingSetBytes (the kubelet's own
- * formula run backwards), anon = rssBytes, no active file cache, the rest kernel. Each pod also
- * gets a pause container (the summary never lists it) of 700416 bytes, 331776 of them anon.
+ * formula run backwards), anon = rssBytes, active_file = workingSetBytes − rssBytes (the rest of
+ * the working set), no kernel memory. Each pod also gets a pause container (the summary never
+ * lists it) of 700416 bytes, 331776 of them anon, the rest kernel.
  */
 export function podsFromSummary(summary: { pods?: SummaryPod[] }, qosOf: (pod: SummaryPod) => FakePod['qos'] = () => 'burstable'): FakePod[] {
   return (summary.pods ?? []).map((p) => ({
@@ -278,7 +279,8 @@ export function podsFromSummary(summary: { pods?: SummaryPod[] }, qosOf: (pod: S
       ...(p.containers ?? []).map((c) => {
         const usage = c.memory?.usageBytes ?? 0;
         const ws = c.memory?.workingSetBytes ?? 0;
-        return { name: c.name, id: fakeId(`${p.podRef.uid}/${c.name}`), usage, anon: Math.min(c.memory?.rssBytes ?? 0, ws), activeFile: 0, inactiveFile: usage - ws, shmem: 0, limit: null };
+        const anon = Math.min(c.memory?.rssBytes ?? 0, ws);
+        return { name: c.name, id: fakeId(`${p.podRef.uid}/${c.name}`), usage, anon, activeFile: ws - anon, inactiveFile: usage - ws, shmem: 0, limit: null };
       }),
     ],
   }));

@@ -64,7 +64,7 @@ export async function runAgent(options: AgentRunOptions): Promise<{ captures: nu
     }
   } finally {
     await uploader.stop();
-    await uploader.drainOnce().catch(() => false);
+    await uploader.flush().catch(() => false);
   }
   return { captures, failures, uploaded: uploader.uploaded };
 }

@@ -160,6 +160,17 @@ export class Uploader {
     this.running = null;
   }
 
+  /** After stop(): one last pass without backoff (shutdown), so a healthy store leaves the spool empty. */
+  async flush(): Promise<boolean> {
+    if (this.running) return false;
+    this.stopped = false;
+    try {
+      return await this.drainOnce();
+    } finally {
+      this.stopped = true;
+    }
+  }
+
   private async loop(): Promise<void> {
     const policy = this.options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
     while (!this.stopped) {

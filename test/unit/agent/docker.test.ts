@@ -1,0 +1,57 @@
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectDocker } from '../../../src/agent/docker.js';
+
+const FIX = path.resolve(import.meta.dirname, '../../fixtures');
+const realStats = readFileSync(path.join(FIX, 'real/docker-engine-api-v1.24-container-stats_docs-example_cgroupv1.json'), 'utf8');
+const list = readFileSync(path.join(FIX, 'agent/docker-containers-json_synthetic.json'), 'utf8');
+const [appId, pauseId] = (JSON.parse(list) as { Id: string }[]).map((c) => c.Id) as [string, string];
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-docker-'));
+const socketPath = path.join(tmp, 'docker.sock');
+const seen: string[] = [];
+// A unix-socket server answering like dockerd: chunked bodies (dockerd streams its JSON encoder
+// output), a 404 for a container that went away between the list and the stats call.
+const server = http.createServer((req, res) => {
+  seen.push(req.url ?? '');
+  const u = new URL(req.url ?? '/', 'http://docker');
+  if (u.pathname === '/version') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"Version":"18.06.1-ce","ApiVersion":"1.38"}');
+  if (u.pathname === '/containers/json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(list);
+  if (u.pathname === `/containers/${appId}/stats`) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    // Two writes → Transfer-Encoding: chunked, split mid-JSON.
+    res.write(realStats.slice(0, 100));
+    res.end(realStats.slice(100));
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"No such container: ' + pauseId + '"}');
+});
+
+beforeAll(() => new Promise<void>((resolve) => server.listen(socketPath, resolve)));
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('collectDocker over a unix socket', () => {
+  it('keeps the recorded Engine API body verbatim, counts a vanished container, reads the version', async () => {
+    const got = await collectDocker({ socketPath, limits: { timeoutMs: 5000, maxBytes: 1 << 20 }, concurrency: 2 });
+    expect(got.stats).toEqual([JSON.parse(realStats)]);
+    expect(got.failed).toBe(1);
+    expect(got.version).toBe('18.06.1-ce');
+    expect(seen).toContain(`/containers/${appId}/stats?stream=false&one-shot=true`);
+  });
+
+  it('rejects a body over the byte limit instead of buffering it', async () => {
+    const got = await collectDocker({ socketPath, limits: { timeoutMs: 5000, maxBytes: 500 }, concurrency: 1 }).catch((e: Error) => e);
+    // The container list (505 bytes of body plus headers) is already over 500: the Docker source fails.
+    expect(got).toBeInstanceOf(Error);
+  });
+
+  it('fails when nothing listens on the socket', async () => {
+    await expect(collectDocker({ socketPath: path.join(tmp, 'absent.sock'), limits: { timeoutMs: 2000, maxBytes: 1 << 20 } })).rejects.toThrow();
+  });
+});
