@@ -1,0 +1,68 @@
+/**
+ * Plain-language explanation of one discrepancy row: the seed article's reasoning, automated.
+ * Every sentence is derived from the row's own decomposition (analysis/discrepancy.ts), so
+ * it never claims more than the numbers show.
+ */
+import type { HostFacts } from '../model/bundle.js';
+import type { DiscrepancyRow } from '../outputs/tables.js';
+
+const MiB = 1024 * 1024;
+export function mib(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return 'n/a';
+  const v = bytes / MiB;
+  return Math.abs(v) >= 1 ? `${v.toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** "Docker 18.06" from "18.06.1-ce" / "docker://18.6.1"; else the formula's era. */
+function dockerName(row: Pick<DiscrepancyRow, 'docker_formula'>, host?: HostFacts): string {
+  const raw = host?.dockerVersion ?? (host?.containerRuntime?.startsWith('docker://') ? host.containerRuntime.slice('docker://'.length) : undefined);
+  const m = raw ? /^(\d+)\.(\d+)/.exec(raw) : null;
+  if (m) return `Docker ${m[1]}.${m[2]!.padStart(2, '0')}`;
+  if (row.docker_formula === 'legacy') return 'the Docker CLI (≤ 19.03 formula)';
+  if (row.docker_formula === 'modern') return 'the Docker CLI (≥ 20.10 formula)';
+  return 'docker stats';
+}
+
+function who(row: Pick<DiscrepancyRow, 'namespace' | 'pod' | 'container' | 'level'>): string {
+  const pod = `${row.namespace ?? '?'}/${row.pod ?? '?'}`;
+  return row.level === 'pod' ? `pod ${pod}` : `${pod} container ${row.container ?? '?'}`;
+}
+
+/**
+ * One paragraph: what each tool said, which memory makes the difference, whether that memory
+ * is reclaimable, and what each enforcement mechanism (kubelet eviction, the OOM killer) counts.
+ */
+export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
+  const parts: string[] = [];
+  const docker = dockerName(row, host);
+  const top = row.kubectl_top_bytes;
+  const ds = row.docker_stats_bytes;
+  if (row.flags.includes('pause-container') || row.container === 'POD') {
+    return `${who(row)} is the pause (k8s_POD_) container: kubectl top never includes it, so comparing its docker stats row (${mib(ds)}) with kubectl top compares different containers.`;
+  }
+  if (top === null || ds === null) {
+    const missing = top === null ? 'kubectl top (kubelet/metrics-server)' : 'docker stats';
+    return `${who(row)}: ${missing} had no number in this capture, so the gap cannot be measured${row.working_set_bytes !== null ? `; the cgroup working set was ${mib(row.working_set_bytes)}` : ''}.`;
+  }
+  parts.push(`${who(row)}: kubectl top says ${mib(top)}, ${docker} says ${mib(ds)} (gap ${mib(row.gap_bytes)}).`);
+  const pageCache = row.gap_page_cache_bytes ?? 0;
+  const shmemPart = row.docker_formula === 'legacy' && row.shmem_bytes !== null && pageCache > 0 ? Math.min(row.shmem_bytes, pageCache) : 0;
+  const activeCache = pageCache - shmemPart;
+  if (Math.abs(activeCache) > 4096) {
+    if (activeCache > 0) parts.push(`kubectl top counts ${mib(activeCache)} of active page cache that ${docker} subtracts; reclaimable under pressure, yet kubelet eviction counts it.`);
+    else parts.push(`${docker} counts ${mib(-activeCache)} more than the working set (its formula has no clamp where the kubelet's clamps at 0).`);
+  }
+  if (shmemPart > 4096) parts.push(`${mib(shmemPart)} is tmpfs/shared memory: ${docker} subtracts it as cache, but it cannot be reclaimed without swap and counts toward the OOM limit.`);
+  const rounding = row.gap_rounding_bytes ?? 0;
+  if (Math.abs(rounding) > 4096) parts.push(`${mib(Math.abs(rounding))} is the Docker CLI printing only 4 significant digits.`);
+  const skew = row.gap_skew_bytes ?? 0;
+  if (Math.abs(skew) > 4096) parts.push(`${mib(Math.abs(skew))} comes from the tools sampling at different instants (memory moved ${skew > 0 ? 'up' : 'down'} in between).`);
+  const residual = row.gap_residual_bytes ?? 0;
+  if (Math.abs(residual) > 4096) parts.push(`${mib(residual)} is not explained by page cache, tmpfs, rounding or timing: look closer.`);
+  if (row.flags.includes('container-mismatch')) parts.push("Careful: the only docker stats row captured for this pod is its k8s_POD_ pause container, not the app container kubectl top measures.");
+  if (row.cause === 'none' && parts.length === 1) parts.push('The tools agree within their tolerance.');
+  if (row.working_set_pct_of_limit !== null && row.limit_bytes !== null) {
+    parts.push(`Working set is ${row.working_set_pct_of_limit.toFixed(1)} % of the ${mib(row.limit_bytes)} limit${row.flags.includes('near-limit') ? ' — near the limit' : ''}.`);
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,212 @@
+/**
+ * trends_daily (SPEC §3.3): one streaming pass over a day's discrepancy rows, per container and
+ * per pod. State is a fixed set of accumulators per series (percentiles bounded by
+ * quantiles.ts), so memory grows with the number of series, not with the samples.
+ */
+import type { TrendsDailyRow } from '../outputs/tables.js';
+import { LinearFit } from './fit.js';
+import { QuantileAccumulator } from './quantiles.js';
+import { isLeakSuspect, recommend, type PeakKind } from './rules.js';
+
+const HOUR_MS = 3_600_000;
+
+/** The discrepancy columns the aggregation reads (a projection: the rest stays on disk). */
+export const TREND_INPUT_COLUMNS = [
+  'captured_at', 'node', 'namespace', 'pod', 'pod_uid', 'container', 'container_id', 'level',
+  'working_set_bytes', 'kubectl_top_bytes', 'rss_bytes', 'cache_bytes', 'shmem_bytes', 'gap_bytes',
+  'limit_bytes', 'working_set_pct_of_limit', 'oom_kill_count', 'cause',
+] as const;
+
+class Series {
+  samples = 0;
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
+  containerId: string | null = null;
+  ws = new QuantileAccumulator();
+  wsMin: number | null = null;
+  wsMax: number | null = null;
+  wsSum = 0;
+  rss = new QuantileAccumulator();
+  rssMin: number | null = null;
+  rssMax: number | null = null;
+  cache = new QuantileAccumulator();
+  cacheMax: number | null = null;
+  gap = new QuantileAccumulator();
+  gapMax: number | null = null;
+  unreclaimableMax: number | null = null;
+  rssFit = new LinearFit();
+  wsFit = new LinearFit();
+  limit: number | null = null;
+  limitAt = Number.NEGATIVE_INFINITY;
+  maxPct: number | null = null;
+  oomKills: number | null = null;
+  lastOom: number | null = null;
+  lastOomAt = Number.NEGATIVE_INFINITY;
+  constructor(
+    readonly node: string,
+    readonly namespace: string | null,
+    readonly pod: string | null,
+    readonly podUid: string | null,
+    readonly container: string | null,
+    readonly level: string,
+  ) {}
+}
+
+const max = (a: number | null, b: number) => (a === null || b > a ? b : a);
+const min = (a: number | null, b: number) => (a === null || b < a ? b : a);
+
+export interface NamespaceCauses {
+  namespace: string;
+  /** pod-level capture rows per cause */
+  causes: Record<string, number>;
+}
+
+export interface TrendExtras {
+  kind: PeakKind | null;
+  rssR2: number | null;
+  spanHours: number;
+  /** exact nearest-rank percentiles, or the bounded sketch */
+  exactPercentiles: boolean;
+}
+
+type Cols = Record<string, ArrayLike<unknown>>;
+
+export class TrendsAggregator {
+  private readonly series = new Map<string, Series>();
+  private readonly causes = new Map<string, Map<string, number>>();
+  rows = 0;
+  constructor(readonly dayStartMs: number) {}
+
+  /** Feeds one batch of columns; rows must arrive in non-decreasing captured_at per series for the OOM counter. */
+  addColumns(c: Cols, n: number): void {
+    const at = c.captured_at!, node = c.node!, ns = c.namespace!, pod = c.pod!, uid = c.pod_uid!, ctr = c.container!, cid = c.container_id!, level = c.level!;
+    const ws = c.working_set_bytes!, top = c.kubectl_top_bytes!, rss = c.rss_bytes!, cache = c.cache_bytes!, shmem = c.shmem_bytes!, gap = c.gap_bytes!;
+    const limit = c.limit_bytes!, pct = c.working_set_pct_of_limit!, oom = c.oom_kill_count!, cause = c.cause!;
+    for (let i = 0; i < n; i++) {
+      const key = `${level[i]}\u0000${node[i]}\u0000${ns[i] ?? ''}\u0000${pod[i] ?? ''}\u0000${uid[i] ?? ''}\u0000${ctr[i] ?? ''}`;
+      let s = this.series.get(key);
+      if (!s) {
+        s = new Series(node[i] as string, (ns[i] as string | null) ?? null, (pod[i] as string | null) ?? null, (uid[i] as string | null) ?? null, (ctr[i] as string | null) ?? null, level[i] as string);
+        this.series.set(key, s);
+      }
+      this.rows++;
+      const t = at[i] as number;
+      s.samples++;
+      if (t < s.first) s.first = t;
+      if (t > s.last) s.last = t;
+      if (cid[i] != null) s.containerId = cid[i] as string;
+      const hours = (t - this.dayStartMs) / HOUR_MS;
+      const w = (ws[i] ?? top[i]) as number | null;
+      if (w != null) {
+        s.ws.add(w);
+        s.wsMin = min(s.wsMin, w);
+        s.wsMax = max(s.wsMax, w);
+        s.wsSum += w;
+        s.wsFit.add(hours, w);
+      }
+      const r = rss[i] as number | null;
+      if (r != null) {
+        s.rss.add(r);
+        s.rssMin = min(s.rssMin, r);
+        s.rssMax = max(s.rssMax, r);
+        s.rssFit.add(hours, r);
+        s.unreclaimableMax = max(s.unreclaimableMax, r + ((shmem[i] as number | null) ?? 0));
+      }
+      const k = cache[i] as number | null;
+      if (k != null) {
+        s.cache.add(k);
+        s.cacheMax = max(s.cacheMax, k);
+      }
+      const g = gap[i] as number | null;
+      if (g != null) {
+        s.gap.add(g);
+        s.gapMax = max(s.gapMax, g);
+      }
+      if (t >= s.limitAt) {
+        s.limitAt = t;
+        s.limit = (limit[i] as number | null) ?? null;
+      }
+      const p = pct[i] as number | null;
+      if (p != null) s.maxPct = max(s.maxPct, p);
+      const o = oom[i] as number | null;
+      if (o != null && t >= s.lastOomAt) {
+        // The counter is cumulative per cgroup; a drop means a new cgroup (restart): count from 0.
+        if (s.lastOom !== null) s.oomKills = (s.oomKills ?? 0) + (o >= s.lastOom ? o - s.lastOom : o);
+        else s.oomKills ??= 0;
+        s.lastOom = o;
+        s.lastOomAt = t;
+      }
+      if (level[i] === 'pod') {
+        const nsKey = (ns[i] as string | null) ?? '(none)';
+        let m = this.causes.get(nsKey);
+        if (!m) this.causes.set(nsKey, (m = new Map()));
+        const ck = cause[i] as string;
+        m.set(ck, (m.get(ck) ?? 0) + 1);
+      }
+    }
+  }
+
+  get seriesCount(): number {
+    return this.series.size;
+  }
+
+  namespaceCauses(): NamespaceCauses[] {
+    return [...this.causes.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([namespace, m]) => ({ namespace, causes: Object.fromEntries([...m.entries()].sort()) }));
+  }
+
+  finish(): { row: TrendsDailyRow; extras: TrendExtras }[] {
+    const out: { row: TrendsDailyRow; extras: TrendExtras }[] = [];
+    for (const s of this.series.values()) {
+      const rssSlope = s.rssFit.slope();
+      const rssR2 = s.rssFit.r2();
+      const spanHours = s.rssFit.span;
+      const isPause = s.container === 'POD';
+      const leak = !isPause && isLeakSuspect({ samples: s.rssFit.count, spanHours, rssSlope, rssR2, rssMin: s.rssMin });
+      const rec =
+        s.level === 'container' && !isPause
+          ? recommend({ workingSetP95: s.ws.quantile(95), workingSetMax: s.wsMax, unreclaimableMax: s.unreclaimableMax, limit: s.limit, oomKills: s.oomKills, leakSuspect: leak, rssSlope })
+          : null;
+      out.push({
+        row: {
+          day: new Date(this.dayStartMs),
+          node: s.node,
+          namespace: s.namespace,
+          pod: s.pod,
+          pod_uid: s.podUid,
+          container: s.container,
+          container_id: s.containerId,
+          level: s.level,
+          samples: s.samples,
+          first_seen: new Date(s.first),
+          last_seen: new Date(s.last),
+          working_set_min: s.wsMin,
+          working_set_avg: s.ws.count > 0 ? Math.round(s.wsSum / s.ws.count) : null,
+          working_set_p50: s.ws.quantile(50),
+          working_set_p95: s.ws.quantile(95),
+          working_set_max: s.wsMax,
+          rss_p95: s.rss.quantile(95),
+          rss_max: s.rssMax,
+          cache_p95: s.cache.quantile(95),
+          cache_max: s.cacheMax,
+          gap_p50: s.gap.quantile(50),
+          gap_p95: s.gap.quantile(95),
+          gap_max: s.gapMax,
+          rss_slope_bytes_per_hour: rssSlope,
+          working_set_slope_bytes_per_hour: s.wsFit.slope(),
+          limit_bytes: s.limit,
+          max_pct_of_limit: s.maxPct,
+          oom_kills: s.oomKills,
+          leak_suspect: leak,
+          recommended_request_bytes: rec?.request ?? null,
+          recommended_limit_bytes: rec?.limit ?? null,
+          recommendation_reason: rec?.reason ?? null,
+        },
+        extras: { kind: rec?.kind ?? null, rssR2, spanHours, exactPercentiles: s.ws.exact && s.rss.exact && s.cache.exact && s.gap.exact },
+      });
+    }
+    out.sort((a, b) => cmp(a.row.namespace, b.row.namespace) || cmp(a.row.pod, b.row.pod) || (a.row.level === b.row.level ? 0 : a.row.level === 'pod' ? -1 : 1) || cmp(a.row.container, b.row.container) || a.row.node.localeCompare(b.row.node));
+    return out;
+  }
+}
+
+const cmp = (a: string | null, b: string | null) => (a ?? '').localeCompare(b ?? '');
