@@ -1,5 +1,5 @@
 -- name: leak-suspects
--- description: Containers whose anonymous memory (RSS) grew steadily over one UTC day: least-squares slope above a floor and a straight-line fit.
+-- description: Containers whose anonymous memory (RSS) grew steadily over one UTC day: least-squares slope above a floor, R² of the straight-line fit at least 0.8 (as the trends leak rule).
 -- param day: UTC date, YYYY-MM-DD (the dt partition)
 -- param cluster: cluster name (the cluster partition; Athena's injected projection needs it)
 -- param min_mib_per_hour: smallest RSS growth, in MiB per hour, worth reporting
@@ -22,5 +22,5 @@ WHERE dt = :day
 GROUP BY cluster, namespace, pod, container
 HAVING count(*) >= 6
   AND regr_slope(rss_bytes, to_unixtime(captured_at)) * 3600 >= :min_mib_per_hour * 1048576
-  AND regr_r2(rss_bytes, to_unixtime(captured_at)) >= 0.9
+  AND regr_r2(rss_bytes, to_unixtime(captured_at)) >= 0.8
 ORDER BY rss_slope_bytes_per_hour DESC, cluster, namespace, pod, container
