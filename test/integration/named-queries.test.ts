@@ -1,0 +1,157 @@
+/**
+ * Every named query (sql/*.sql, the same bytes Athena gets) on DuckDB over real pipeline output
+ * of the demo model, checked against numbers worked out from src/demo/generator.ts by hand.
+ * The demo day is sampled on the hour (helpers/demo-output.ts): 24 captures per node.
+ */
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerQueryCommand } from '../../src/cli/query.js';
+import { openQueryEngine, type QueryEngine } from '../../src/query/engine.js';
+import { bindParams, findNamedQuery, loadNamedQueries } from '../../src/query/named.js';
+import { buildDemoOutput } from './helpers/demo-output.js';
+
+const MiB = 1024 * 1024;
+const DAY = { day: '2026-11-26', cluster: 'demo' };
+
+let out: string;
+let engine: QueryEngine;
+beforeAll(async () => {
+  out = await buildDemoOutput();
+  engine = await openQueryEngine(out);
+}, 120_000);
+afterAll(async () => engine?.close());
+
+const run = async (name: string, params: Record<string, string>) => (await engine.query(bindParams(findNamedQuery(name).sql, params))).rows;
+const n = (v: unknown) => Number(v as bigint);
+
+describe('named queries on the demo output', () => {
+  it('covers all six shipped queries', () => {
+    expect(loadNamedQueries().map((q) => q.name)).toEqual(['gap-causes', 'leak-suspects', 'near-limit', 'oom-kills', 'pod-timeline', 'top-gaps']);
+  });
+
+  it('top-gaps: the tmpfs pod leads; its page-cache part is active_file + shmem = 15 + 380 MiB', async () => {
+    const rows = await run('top-gaps', DAY);
+    expect(rows).toHaveLength(20);
+    // tmpfs curve: shmem = min(380, 80 + 20h) MiB reaches 380 MiB from 15:00, so 9 hourly captures
+    // (15..23) share the largest page-cache part; the legacy Docker formula (usage − cache)
+    // drops active_file and shmem, the working set keeps them.
+    const top = rows.slice(0, 9);
+    for (const r of top) {
+      expect([r.namespace, r.pod, r.container, r.cause]).toEqual(['reports', 'report-builder-7d9f8', 'builder', 'shmem']);
+      expect(n(r.gap_page_cache_bytes)).toBe((15 + 380) * MiB);
+      // the rest is docker's 4-significant-digit rounding of ~60 MiB and the kubelet's few seconds of skew
+      expect(Math.abs(n(r.gap_bytes) - 395 * MiB)).toBeLessThan(64 * 1024);
+      expect(new Date(r.captured_at as Date).getUTCHours()).toBeGreaterThanOrEqual(15);
+    }
+    // 14:00: shmem = 80 + 20·14 = 360 MiB → 375 MiB
+    expect(rows[9]!.pod).toBe('report-builder-7d9f8');
+    expect(n(rows[9]!.gap_page_cache_bytes)).toBe((15 + 360) * MiB);
+  });
+
+  it('top-gaps on the seed article: kubectl top 105963520 vs docker stats 106496 (busybox\'s own rss)', async () => {
+    const rows = await run('top-gaps', { day: '2020-02-03', cluster: 'seed-article' });
+    expect(rows.map((r) => [r.container, n(r.kubectl_top_bytes), n(r.docker_stats_bytes), n(r.gap_bytes), r.cause])).toEqual([
+      ['busybox', 105_963_520, 106_496, 105_963_520 - 106_496, 'page-cache'],
+      ['busybox', 798_720, 102_400, 798_720 - 102_400, 'page-cache'],
+    ]);
+  });
+
+  it("pod-timeline: the article's busybox before and after `less file100`, and the pause row docker showed (620KiB)", async () => {
+    const rows = await run('pod-timeline', { day: '2020-02-03', cluster: 'seed-article', namespace: 'default', pod: 'busybox' });
+    expect(rows.map((r) => [(r.captured_at as Date).toISOString(), r.container, r.kubectl_top_bytes === null ? null : n(r.kubectl_top_bytes), n(r.docker_stats_bytes)])).toEqual([
+      ['2020-02-03T05:12:23.000Z', 'POD', null, 620 * 1024],
+      ['2020-02-03T05:12:23.000Z', 'busybox', 798_720, 102_400],
+      ['2020-02-03T05:30:57.000Z', 'POD', null, 620 * 1024],
+      ['2020-02-03T05:30:57.000Z', 'busybox', 105_963_520, 106_496],
+    ]);
+    const after = rows[3]!;
+    // the article: usage 105971712, working set 105963520 → inactive_file 8192; cache = usage − rss
+    expect([n(after.usage_bytes), n(after.working_set_bytes), n(after.inactive_file_bytes), n(after.cache_bytes)]).toEqual([105_971_712, 105_963_520, 8192, 105_971_712 - 106_496]);
+  });
+
+  it('gap-causes: the reports namespace is all shmem (builder) plus the pause container docker lists alone', async () => {
+    const rows = await run('gap-causes', DAY);
+    const reports = rows.filter((r) => r.namespace === 'reports').map((r) => [r.cause, n(r.container_captures), n(r.pods)]);
+    // 24 hourly captures × (builder + pause)
+    expect(reports).toEqual([
+      ['container-mismatch', 24, 1],
+      ['shmem', 24, 1],
+    ]);
+    const shmem = rows.find((r) => r.namespace === 'reports' && r.cause === 'shmem')!;
+    expect(Math.abs(n(shmem.max_gap_bytes) - 395 * MiB)).toBeLessThan(64 * 1024);
+    expect(rows.every((r) => r.cluster === 'demo')).toBe(true);
+  });
+
+  it('near-limit: only shop/session-cache-0 (455 MiB anon of 512 MiB) stays ≥ 90 % all day', async () => {
+    const rows = await run('near-limit', { ...DAY, threshold_pct: '90' });
+    // redis: working set = anon (455 ± 6 MiB) + active_file 12 + kernel 1 (cgroup v2 counts kernel)
+    // ∈ [462, 474] MiB, and 462/512 = 90.23 % ≥ 90 % → 24 of 24 captures.
+    // etl (limit 1024 MiB): anon = min(964, 200 + 60h) MiB, working set anon + 32 MiB ≥ 921.6 MiB
+    // only at 12:00 and 13:00 → 2 of 24, not sustained.
+    expect(rows.map((r) => [r.namespace, r.pod, r.container, n(r.captures), n(r.near_limit_captures), n(r.limit_bytes)])).toEqual([['shop', 'session-cache-0', 'redis', 24, 24, 512 * MiB]]);
+    expect(n(rows[0]!.max_working_set_bytes)).toBeGreaterThanOrEqual(462 * MiB);
+    expect(n(rows[0]!.max_working_set_bytes)).toBeLessThanOrEqual(474 * MiB);
+  });
+
+  it('leak-suspects: only shop/orders-api, RSS growing 25 MiB/h', async () => {
+    const rows = await run('leak-suspects', { ...DAY, min_mib_per_hour: '5' });
+    expect(rows.map((r) => [r.namespace, r.pod, r.container, n(r.captures)])).toEqual([['shop', 'orders-api-6f5d4-k8j2m', 'orders-api', 24]]);
+    // anon = 300 MiB + 25 MiB·h + e(h), |e| ≤ 3 MiB. For hours 0..23 the least-squares slope moves at
+    // most 3 MiB·Σ|h − 11.5| / Σ(h − 11.5)² = 3·144/1150 = 0.376 MiB/h away from 25.
+    expect(Math.abs((rows[0]!.rss_slope_bytes_per_hour as number) / MiB - 25)).toBeLessThanOrEqual(0.376);
+    expect(rows[0]!.fit_r2 as number).toBeGreaterThan(0.99);
+    expect(Math.abs(n(rows[0]!.min_rss_bytes) - 300 * MiB)).toBeLessThanOrEqual(3 * MiB);
+    expect(Math.abs(n(rows[0]!.max_rss_bytes) - (300 + 25 * 23) * MiB)).toBeLessThanOrEqual(3 * MiB);
+  });
+
+  it('oom-kills: batch/etl-nightly killed at 14:00, 996 MiB of its 1024 MiB limit in use at 13:00', async () => {
+    const rows = await run('oom-kills', DAY);
+    expect(rows).toHaveLength(1);
+    const r = rows[0]!;
+    expect([r.namespace, r.pod, r.container, n(r.kills)]).toEqual(['batch', 'etl-nightly-28f7x', 'etl', 1]);
+    // the node-3 capture is 14 s after the hour
+    expect((r.last_seen_alive_at as Date).toISOString()).toBe('2026-11-26T13:00:14.000Z');
+    expect((r.kill_seen_at as Date).toISOString()).toBe('2026-11-26T14:00:14.000Z');
+    // 13:00: anon = min(1024 − 60, 200 + 13·60) = 964 MiB; working set (v2) = anon + active 30 + kernel 2
+    expect(n(r.rss_before_bytes)).toBe(964 * MiB);
+    expect(n(r.working_set_before_bytes)).toBe(996 * MiB);
+    expect(n(r.limit_bytes)).toBe(1024 * MiB);
+    expect(r.pct_of_limit_before).toBe((100 * 996) / 1024);
+  });
+});
+
+describe('memgap query (CLI)', () => {
+  const cli = async (...args: string[]) => {
+    let text = '';
+    const program = new Command('memgap').exitOverride();
+    registerQueryCommand(program, { stdout: (t) => void (text += t) });
+    await program.parseAsync(['query', ...args], { from: 'user' });
+    return text;
+  };
+
+  it('--named --param … --json gives JSON rows (BIGINT as numbers, instants as ISO UTC)', async () => {
+    const rows = JSON.parse(await cli('--named', 'oom-kills', '--param', 'day=2026-11-26', '--param', 'cluster=demo', '--out', out, '--json')) as Record<string, unknown>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ pod: 'etl-nightly-28f7x', kills: 1, working_set_before_bytes: 996 * MiB, kill_seen_at: '2026-11-26T14:00:14.000Z' });
+  });
+
+  it('ad-hoc SQL over the same table names, --csv', async () => {
+    const csv = await cli(`SELECT dt, cluster, count(*) AS n FROM discrepancy WHERE pod = 'busybox' AND container = 'busybox' GROUP BY dt, cluster ORDER BY dt, cluster`, '--out', out, '--csv');
+    // busybox (container row): 2 article captures; 24 hourly demo captures on node 1
+    expect(csv).toBe('dt,cluster,n\r\n2020-02-03,seed-article,2\r\n2026-11-26,demo,24\r\n');
+  });
+
+  it('a table on the terminal', async () => {
+    const text = await cli(`SELECT namespace, count(*) AS n FROM discrepancy WHERE dt = '2026-11-26' AND namespace = 'batch' AND level = 'pod' GROUP BY namespace`, '--out', out);
+    expect(text.split('\n').slice(0, 4)).toEqual(['namespace   n', '---------  --', 'batch      24', '(1 row)']);
+  });
+
+  it('a missing parameter is a usage error naming it', async () => {
+    await expect(cli('--named', 'top-gaps', '--param', 'day=2026-11-26', '--out', out)).rejects.toThrow(/missing --param cluster=/);
+  });
+
+  it('trends_daily exists as an (empty) view before the daily step has written anything', async () => {
+    const rows = (await engine.query('SELECT count(*) AS n FROM trends_daily')).rows;
+    expect(n(rows[0]!.n)).toBe(0);
+  });
+});
