@@ -42,7 +42,7 @@ export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
   }
   if (top === null || ds === null) {
     const missing = top === null ? 'kubectl top (kubelet/metrics-server)' : 'docker stats';
-    return `${who(row)}: ${missing} had no number in this capture, so the gap cannot be measured${row.working_set_bytes !== null ? `; the cgroup working set was ${mib(row.working_set_bytes)}` : ''}.`;
+    return `${who(row)}: ${missing} had no number in this capture (a node without Docker has none), so the gap cannot be measured${row.working_set_bytes !== null ? `; the cgroup working set was ${mib(row.working_set_bytes)}` : ''}.`;
   }
   parts.push(`${who(row)}: kubectl top says ${mib(top)}, ${docker} says ${mib(ds)} (gap ${mib(row.gap_bytes)}).`);
   const pageCache = row.gap_page_cache_bytes ?? 0;
@@ -53,12 +53,14 @@ export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
     else parts.push(`${docker} counts ${mib(-activeCache)} more than the working set (its formula has no clamp where the kubelet's clamps at 0).`);
   }
   if (shmemPart > 4096) parts.push(`${mib(shmemPart)} is tmpfs/shared memory: ${docker} subtracts it as cache, but it cannot be reclaimed without swap and counts toward the OOM limit.`);
+  // Secondary parts below 2 % of the gap are noise next to it: not worth a sentence.
+  const minor = Math.max(4096, 0.02 * Math.abs(row.gap_bytes ?? 0));
   const rounding = row.gap_rounding_bytes ?? 0;
-  if (Math.abs(rounding) > 4096) parts.push(`${mib(Math.abs(rounding))} is the Docker CLI printing only 4 significant digits.`);
+  if (Math.abs(rounding) > minor) parts.push(`${mib(Math.abs(rounding))} is the Docker CLI printing only 4 significant digits.`);
   const skew = row.gap_skew_bytes ?? 0;
-  if (Math.abs(skew) > 4096) parts.push(`${mib(Math.abs(skew))} comes from the tools sampling at different instants (memory moved ${skew > 0 ? 'up' : 'down'} in between).`);
+  if (Math.abs(skew) > minor) parts.push(`${mib(Math.abs(skew))} comes from the tools sampling at different instants (memory moved ${skew > 0 ? 'up' : 'down'} in between).`);
   const residual = row.gap_residual_bytes ?? 0;
-  if (Math.abs(residual) > 4096) parts.push(`${mib(residual)} is not explained by page cache, tmpfs, rounding or timing: look closer.`);
+  if (Math.abs(residual) > minor) parts.push(`${mib(residual)} is not explained by page cache, tmpfs, rounding or timing: look closer.`);
   if (row.flags.includes('container-mismatch')) parts.push("Careful: the only docker stats row captured for this pod is its k8s_POD_ pause container, not the app container kubectl top measures.");
   if (row.cause === 'none' && parts.length === 1) parts.push('The tools agree within their tolerance.');
   if (row.working_set_pct_of_limit !== null && row.limit_bytes !== null) {

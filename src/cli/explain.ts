@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { podStory, renderStoryHtml, renderStoryMarkdown, renderStoryTable, type PodStory } from '../reports/pod-story.js';
+import { openStore } from '../store/open-store.js';
+
+const FORMATS = ['table', 'md', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseTime(name: string, v: string | undefined): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} must be an RFC 3339 time or a YYYY-MM-DD date, got ${JSON.stringify(v)}`);
+  return d;
+}
+
+export function parsePodRef(ref: string): { namespace: string; pod: string } {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?)$/.exec(ref);
+  if (!m) throw new UsageError(`expected <namespace>/<pod>, got ${JSON.stringify(ref)}`);
+  return { namespace: m[1]!, pod: m[3]! };
+}
+
+export async function runExplain(ref: string, opts: { out: string; from?: string; to?: string; format?: string; json?: boolean }): Promise<{ story: PodStory; text: string }> {
+  const { namespace, pod } = parsePodRef(ref);
+  const format = (opts.format ?? 'table') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(opts.format)}`);
+  const from = parseTime('--from', opts.from);
+  const to = parseTime('--to', opts.to);
+  if (from && to && from > to) throw new UsageError('--from is after --to');
+  const story = await podStory(openStore(opts.out), namespace, pod, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  const text = opts.json ? JSON.stringify(story, null, 2) + '\n' : format === 'md' ? renderStoryMarkdown(story) : format === 'html' ? renderStoryHtml(story) : renderStoryTable(story);
+  return { story, text };
+}
+
+/** `memgap explain <namespace>/<pod> --out <dir|s3://…> [--from T] [--to T] [--format table|md|html] [--json]` */
+export function registerExplainCommand(program: Command): void {
+  program
+    .command('explain')
+    .description("post-incident: one pod's timeline over a window — what each tool said when, why they differed, peak vs limit, OOM kills")
+    .argument('<pod>', '<namespace>/<pod>')
+    .requiredOption('--out <location>', 'the analyzed output: a folder or s3://bucket/prefix')
+    .option('--from <time>', 'window start (RFC 3339 or YYYY-MM-DD); default: the latest day holding the pod')
+    .option('--to <time>', 'window end (RFC 3339 or YYYY-MM-DD); default: 24 h after --from')
+    .option('--format <format>', 'table | md | html (written to stdout)', 'table')
+    .option('--json', 'machine-readable story')
+    .action(async (ref: string, opts: { out: string; from?: string; to?: string; format?: string; json?: boolean }) => {
+      const { story, text } = await runExplain(ref, opts);
+      process.stdout.write(text);
+      if (story.captures === 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,234 @@
+/**
+ * The daily report of one (dt, cluster): summary.json (the model), summary.md and a
+ * self-contained index.html (inline CSS + SVG, no script, no network), under
+ * reports/daily/dt=…/cluster=…/. Built from trends_daily plus one more streaming pass over the
+ * day's discrepancy rows for the few pods that get a chart.
+ */
+import { dailyReportPrefix } from '../outputs/layout.js';
+import { columnsOf, TABLES, type DiscrepancyRow, type TrendsDailyRow } from '../outputs/tables.js';
+import { scanPartition } from '../pipeline/compact.js';
+import type { ObjectStore } from '../store/port.js';
+import type { DayTrends } from '../trends/build.js';
+import type { PeakKind } from '../trends/rules.js';
+import { explainRow, mib } from './explain.js';
+import { esc, lineChart, stackedBars } from './svg.js';
+
+export const TOP_GAPS = 10;
+export const MAX_CHARTS = 8;
+export const NEAR_LIMIT_REPORT_PCT = 90;
+
+export interface PodSeries {
+  namespace: string;
+  pod: string;
+  node: string;
+  /** [ms, kubectl top (working set), docker stats, rss, limit] from the pod rows */
+  points: [number, number | null, number | null, number | null, number | null][];
+  oomAt: number[];
+}
+
+export interface DailyReport {
+  schema: 'memgap.daily-report/v1';
+  dt: string;
+  cluster: string;
+  totals: { discrepancyRows: number; pods: number; containers: number; nodes: number; leakSuspects: number; nearLimit: number; oomKills: number };
+  topGaps: { namespace: string; pod: string; node: string; gapP50: number | null; gapP95: number | null; gapMax: number | null; cause: string | null; explanation: string | null; at: string | null }[];
+  nearLimit: { namespace: string; pod: string; container: string | null; node: string; maxPctOfLimit: number; limitBytes: number | null; workingSetMax: number | null }[];
+  leakSuspects: { namespace: string; pod: string; container: string | null; level: string; node: string; rssSlopeBytesPerHour: number; rssMax: number | null }[];
+  oomKills: { namespace: string; pod: string; container: string | null; node: string; oomKills: number; at: string[] }[];
+  rightSizing: { namespace: string; pod: string; container: string; node: string; limitBytes: number | null; workingSetP95: number | null; workingSetMax: number | null; recommendedRequestBytes: number; recommendedLimitBytes: number; peak: PeakKind | null; reason: string }[];
+  namespaceCauses: { namespace: string; causes: Record<string, number> }[];
+}
+
+const podKey = (node: string, ns: string | null, pod: string | null) => `${node}\u0000${ns ?? ''}\u0000${pod ?? ''}`;
+const n0 = (s: string | null) => s ?? '(none)';
+
+/** The second pass: pod-row series and the widest-gap row of the chosen pods. */
+async function collectPods(store: ObjectStore, dt: string, cluster: string, wanted: Set<string>) {
+  const names = columnsOf(TABLES.discrepancy).map((c) => c.name);
+  const series = new Map<string, PodSeries>();
+  const widest = new Map<string, DiscrepancyRow>();
+  const lastOom = new Map<string, number>();
+  await scanPartition(store, 'discrepancy', dt, cluster, names, (c, n) => {
+    for (let i = 0; i < n; i++) {
+      const key = podKey(c.node![i] as string, c.namespace![i] as string | null, c.pod![i] as string | null);
+      if (!wanted.has(key)) continue;
+      let s = series.get(key);
+      if (!s) series.set(key, (s = { namespace: n0(c.namespace![i] as string | null), pod: n0(c.pod![i] as string | null), node: c.node![i] as string, points: [], oomAt: [] }));
+      const t = c.captured_at![i] as number;
+      const oom = c.oom_kill_count![i] as number | null;
+      if (oom !== null && c.level![i] === 'container') {
+        const ck = `${key}\u0000${c.container![i] ?? ''}`;
+        const prev = lastOom.get(ck);
+        if (prev !== undefined && oom !== prev) s.oomAt.push(t);
+        lastOom.set(ck, oom);
+      }
+      if (c.level![i] !== 'pod') continue;
+      s.points.push([t, (c.kubectl_top_bytes![i] ?? c.working_set_bytes![i]) as number | null, c.docker_stats_bytes![i] as number | null, c.rss_bytes![i] as number | null, c.limit_bytes![i] as number | null]);
+      const gap = c.gap_bytes![i] as number | null;
+      const best = widest.get(key);
+      if (gap !== null && (!best || gap > (best.gap_bytes ?? Number.NEGATIVE_INFINITY))) {
+        const row: Record<string, unknown> = {};
+        for (const name of names) row[name] = c[name]![i] ?? null;
+        row.captured_at = new Date(t);
+        row.flags = (row.flags as string[] | null) ?? [];
+        widest.set(key, row as DiscrepancyRow);
+      }
+    }
+  });
+  return { series, widest };
+}
+
+export async function buildDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ report: DailyReport; series: PodSeries[] }> {
+  const { dt, cluster, rows } = trends;
+  const pods = rows.filter((r) => r.level === 'pod');
+  const containers = rows.filter((r) => r.level === 'container');
+  const kindOf = new Map<TrendsDailyRow, PeakKind | null>(rows.map((r, i) => [r, trends.extras[i]?.kind ?? null]));
+
+  const topGapPods = pods.filter((r) => (r.gap_max ?? 0) > 4096).sort((a, b) => (b.gap_max ?? 0) - (a.gap_max ?? 0)).slice(0, TOP_GAPS);
+  const nearLimit = rows.filter((r) => r.container !== 'POD' && (r.max_pct_of_limit ?? 0) >= NEAR_LIMIT_REPORT_PCT).sort((a, b) => (b.max_pct_of_limit ?? 0) - (a.max_pct_of_limit ?? 0));
+  const leaks = rows.filter((r) => r.leak_suspect).sort((a, b) => (b.rss_slope_bytes_per_hour ?? 0) - (a.rss_slope_bytes_per_hour ?? 0));
+  const ooms = containers.filter((r) => (r.oom_kills ?? 0) > 0);
+
+  const chartKeys: string[] = [];
+  const pushKey = (r: TrendsDailyRow) => {
+    const k = podKey(r.node, r.namespace, r.pod);
+    if (!chartKeys.includes(k) && chartKeys.length < MAX_CHARTS) chartKeys.push(k);
+  };
+  for (const r of ooms) pushKey(r);
+  for (const r of leaks) pushKey(r);
+  for (const r of nearLimit) pushKey(r);
+  for (const r of topGapPods) pushKey(r);
+  const wanted = new Set([...chartKeys, ...topGapPods.map((r) => podKey(r.node, r.namespace, r.pod))]);
+  const { series, widest } = await collectPods(store, dt, cluster, wanted);
+
+  const report: DailyReport = {
+    schema: 'memgap.daily-report/v1',
+    dt,
+    cluster,
+    totals: {
+      discrepancyRows: trends.inputRows,
+      pods: pods.length,
+      containers: containers.length,
+      nodes: new Set(rows.map((r) => r.node)).size,
+      leakSuspects: leaks.filter((r) => r.level === 'container').length,
+      nearLimit: nearLimit.filter((r) => r.level === 'container').length,
+      oomKills: ooms.reduce((a, r) => a + (r.oom_kills ?? 0), 0),
+    },
+    topGaps: topGapPods.map((r) => {
+      const w = widest.get(podKey(r.node, r.namespace, r.pod));
+      return { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, gapP50: r.gap_p50, gapP95: r.gap_p95, gapMax: r.gap_max, cause: w?.cause ?? null, explanation: w ? explainRow(w) : null, at: w ? w.captured_at.toISOString() : null };
+    }),
+    nearLimit: nearLimit.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, maxPctOfLimit: r.max_pct_of_limit!, limitBytes: r.limit_bytes, workingSetMax: r.working_set_max })),
+    leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour!, rssMax: r.rss_max })),
+    oomKills: ooms.map((r) => ({
+      namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, oomKills: r.oom_kills!,
+      at: (series.get(podKey(r.node, r.namespace, r.pod))?.oomAt ?? []).map((t) => new Date(t).toISOString()),
+    })),
+    rightSizing: containers
+      .filter((r) => r.recommended_limit_bytes !== null && r.recommended_request_bytes !== null)
+      .map((r) => ({
+        namespace: n0(r.namespace), pod: n0(r.pod), container: r.container!, node: r.node, limitBytes: r.limit_bytes, workingSetP95: r.working_set_p95, workingSetMax: r.working_set_max,
+        recommendedRequestBytes: r.recommended_request_bytes!, recommendedLimitBytes: r.recommended_limit_bytes!, peak: kindOf.get(r) ?? null, reason: r.recommendation_reason ?? '',
+      }))
+      .sort((a, b) => Math.abs((b.limitBytes ?? 0) - b.recommendedLimitBytes) - Math.abs((a.limitBytes ?? 0) - a.recommendedLimitBytes)),
+    namespaceCauses: trends.namespaceCauses,
+  };
+  return { report, series: chartKeys.map((k) => series.get(k)).filter((s): s is PodSeries => s !== undefined) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+export const CAUSE_COLORS: Record<string, string> = {
+  none: '#9ecae1', 'page-cache': '#1f77b4', shmem: '#9467bd', rounding: '#bcbd22', 'time-skew': '#ff7f0e', 'container-mismatch': '#8c564b', 'missing-source': '#c7c7c7', unexplained: '#d62728',
+};
+
+export function podChart(s: PodSeries, from: number, to: number, id?: string): string {
+  const col = (i: 1 | 2 | 3 | 4) => s.points.map((p) => [p[0], p[i]] as [number, number | null]);
+  return lineChart({
+    title: `${s.namespace}/${s.pod} (${s.node})`,
+    id,
+    from,
+    to,
+    series: [
+      { name: 'working set (kubectl top)', color: '#1f77b4', points: col(1) },
+      { name: 'docker stats', color: '#ff7f0e', points: col(2) },
+      { name: 'RSS (anon)', color: '#2ca02c', points: col(3) },
+      { name: 'limit', color: '#d62728', points: col(4), dashed: true },
+    ],
+    markers: s.oomAt.map((t) => ({ at: t, label: `OOM ${new Date(t).toISOString().slice(11, 16)}` })),
+  });
+}
+
+export function causesChart(causes: DailyReport['namespaceCauses'], id = 'gap-causes'): string {
+  return stackedBars({
+    title: 'Dominant gap cause per namespace (pod captures)',
+    id,
+    unit: 'captures',
+    colors: CAUSE_COLORS,
+    rows: causes.map((c) => ({ label: c.namespace, parts: Object.keys(CAUSE_COLORS).map((name) => ({ name, value: c.causes[name] ?? 0 })) })),
+  });
+}
+
+const pct = (v: number) => `${v.toFixed(1)} %`;
+const who = (r: { namespace: string; pod: string; container?: string | null }) => `${r.namespace}/${r.pod}${r.container ? ` [${r.container}]` : ''}`;
+
+function mdTable(head: string[], rows: string[][]): string {
+  if (rows.length === 0) return '_none_\n';
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
+}
+
+function sections(r: DailyReport) {
+  return {
+    topGaps: { title: 'Top gaps: kubectl top vs docker stats', head: ['pod', 'node', 'gap p50', 'gap p95', 'gap max', 'cause', 'why'], rows: r.topGaps.map((g) => [who(g), g.node, mib(g.gapP50), mib(g.gapP95), mib(g.gapMax), g.cause ?? '', g.explanation ?? '']) },
+    nearLimit: { title: `Near their limit (working set ≥ ${NEAR_LIMIT_REPORT_PCT} % of limit)`, head: ['container / pod', 'node', 'max % of limit', 'limit', 'working set max'], rows: r.nearLimit.map((x) => [who(x), x.node, pct(x.maxPctOfLimit), mib(x.limitBytes), mib(x.workingSetMax)]) },
+    leaks: { title: 'Leak suspects (RSS grows steadily)', head: ['container / pod', 'level', 'node', 'RSS slope', 'RSS max'], rows: r.leakSuspects.map((x) => [who(x), x.level, x.node, `${mib(x.rssSlopeBytesPerHour)}/h`, mib(x.rssMax)]) },
+    ooms: { title: 'OOM kills', head: ['container', 'node', 'kills', 'seen at (UTC)'], rows: r.oomKills.map((x) => [who(x), x.node, String(x.oomKills), x.at.map((a) => a.slice(11, 19)).join(', ')]) },
+    sizing: { title: 'Right-sizing', head: ['container', 'limit now', 'ws p95', 'ws max', 'request →', 'limit →', 'peak made of', 'reason'], rows: r.rightSizing.map((x) => [who(x), x.limitBytes === null ? 'unlimited' : mib(x.limitBytes), mib(x.workingSetP95), mib(x.workingSetMax), mib(x.recommendedRequestBytes), mib(x.recommendedLimitBytes), x.peak ?? '', x.reason]) },
+  };
+}
+
+export function renderMarkdown(r: DailyReport): string {
+  const s = sections(r);
+  const out = [`# memgap daily report — ${r.cluster}, ${r.dt} (UTC)`, ''];
+  out.push(`${r.totals.pods} pods, ${r.totals.containers} containers on ${r.totals.nodes} nodes (${r.totals.discrepancyRows} discrepancy rows). Leak suspects: ${r.totals.leakSuspects}. Near limit: ${r.totals.nearLimit}. OOM kills: ${r.totals.oomKills}.`, '');
+  for (const sec of Object.values(s)) out.push(`## ${sec.title}`, '', mdTable(sec.head, sec.rows));
+  out.push('## Gap causes per namespace', '', mdTable(['namespace', ...Object.keys(CAUSE_COLORS)], r.namespaceCauses.map((c) => [c.namespace, ...Object.keys(CAUSE_COLORS).map((k) => String(c.causes[k] ?? 0))])));
+  out.push('Charts are in index.html beside this file.', '');
+  return out.join('\n');
+}
+
+function htmlTable(head: string[], rows: string[][]): string {
+  if (rows.length === 0) return '<p class="none">none</p>';
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+export const REPORT_CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f5f5f5}.none{color:#777}.charts svg{display:block;margin:10px 0;border:1px solid #eee;background:#fff}.totals{background:#f8f8f8;padding:8px 12px}`;
+
+export function renderHtml(r: DailyReport, series: PodSeries[]): string {
+  const s = sections(r);
+  const from = Date.parse(`${r.dt}T00:00:00Z`);
+  const to = from + 24 * 3_600_000;
+  const body: string[] = [];
+  body.push(`<h1>memgap daily report — ${esc(r.cluster)}, ${esc(r.dt)} (UTC)</h1>`);
+  body.push(`<p class="totals">${r.totals.pods} pods, ${r.totals.containers} containers on ${r.totals.nodes} nodes (${r.totals.discrepancyRows} discrepancy rows). Leak suspects: <b>${r.totals.leakSuspects}</b>. Near limit: <b>${r.totals.nearLimit}</b>. OOM kills: <b>${r.totals.oomKills}</b>.</p>`);
+  body.push(`<h2>${esc(s.topGaps.title)}</h2>${htmlTable(s.topGaps.head, s.topGaps.rows)}`);
+  body.push(`<h2>Pods over the day</h2><div class="charts">${series.map((x, i) => podChart(x, from, to, `pod-chart-${i}`)).join('\n') || '<p class="none">no pod to chart</p>'}</div>`);
+  body.push(`<h2>Gap causes per namespace</h2><div class="charts">${causesChart(r.namespaceCauses)}</div>`);
+  for (const sec of [s.nearLimit, s.leaks, s.ooms, s.sizing]) body.push(`<h2>${esc(sec.title)}</h2>${htmlTable(sec.head, sec.rows)}`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>memgap ${esc(r.cluster)} ${esc(r.dt)}</title><style>${REPORT_CSS}</style></head><body>${body.join('\n')}</body></html>\n`;
+}
+
+/** Writes the three report files; returns their keys. */
+export async function writeDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ keys: string[]; report: DailyReport }> {
+  const { report, series } = await buildDailyReport(store, trends);
+  const prefix = dailyReportPrefix(trends.dt, trends.cluster);
+  const files: [string, string, string][] = [
+    ['summary.json', JSON.stringify(report, null, 2) + '\n', 'application/json'],
+    ['summary.md', renderMarkdown(report), 'text/markdown; charset=utf-8'],
+    ['index.html', renderHtml(report, series), 'text/html; charset=utf-8'],
+  ];
+  for (const [name, body, type] of files) await store.put(prefix + name, body, type);
+  return { keys: files.map(([name]) => prefix + name), report };
+}

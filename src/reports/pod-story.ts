@@ -1,0 +1,209 @@
+/**
+ * `memgap explain <namespace>/<pod>`: the post-incident story of one pod over a window — what
+ * each tool said when, why they differed, peak vs limit, OOM kills — as data, a terminal
+ * table, Markdown, or a self-contained HTML page with the daily report's chart.
+ */
+import { ObjectNotFoundError } from '../errors.js';
+import { columnsOf, TABLES, type DiscrepancyRow } from '../outputs/tables.js';
+import { clustersOf, scanPartition } from '../pipeline/compact.js';
+import type { ObjectStore } from '../store/port.js';
+import { explainRow, mib } from './explain.js';
+import { CAUSE_COLORS, podChart, REPORT_CSS, type PodSeries } from './daily.js';
+import { esc, stackedBars } from './svg.js';
+
+const DAY_MS = 86_400_000;
+
+export interface PodStory {
+  namespace: string;
+  pod: string;
+  from: string;
+  to: string;
+  clusters: string[];
+  nodes: string[];
+  containers: string[];
+  captures: number;
+  timeline: { at: string; node: string; kubectlTop: number | null; dockerStats: number | null; workingSet: number | null; rss: number | null; cache: number | null; limit: number | null; pctOfLimit: number | null; gap: number | null; cause: string; flags: string[] }[];
+  peak: { at: string; workingSet: number; limit: number | null; pctOfLimit: number | null; rss: number | null; cache: number | null } | null;
+  oomKills: { container: string; after: string | null; at: string; count: number }[];
+  causes: Record<string, number>;
+  widestGap: { at: string; gap: number; explanation: string } | null;
+  latest: { at: string; explanation: string } | null;
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Days that have any partition, newest first (from the discrepancy listing). */
+async function knownDays(store: ObjectStore): Promise<string[]> {
+  const days = new Set<string>();
+  for await (const o of store.list('discrepancy/')) {
+    const m = /^discrepancy\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);
+    if (m) days.add(m[1]!);
+  }
+  return [...days].sort().reverse();
+}
+
+async function podRows(store: ObjectStore, namespace: string, pod: string, dts: string[], fromMs: number, toMs: number): Promise<{ rows: DiscrepancyRow[]; clusters: Set<string> }> {
+  const names = columnsOf(TABLES.discrepancy).map((c) => c.name);
+  const rows: DiscrepancyRow[] = [];
+  const clusters = new Set<string>();
+  for (const dt of dts) {
+    for (const cluster of await clustersOf(store, dt)) {
+      for (let attempt = 1; ; attempt++) {
+        const found: DiscrepancyRow[] = [];
+        try {
+          await scanPartition(store, 'discrepancy', dt, cluster, names, (c, n) => {
+            for (let i = 0; i < n; i++) {
+              if (c.pod![i] !== pod || c.namespace![i] !== namespace) continue;
+              const t = c.captured_at![i] as number;
+              if (t < fromMs || t > toMs) continue;
+              const row: Record<string, unknown> = {};
+              for (const name of names) row[name] = c[name]![i] ?? null;
+              row.captured_at = new Date(t);
+              row.flags = (row.flags as string[] | null) ?? [];
+              found.push(row as DiscrepancyRow);
+            }
+          });
+        } catch (err) {
+          if (err instanceof ObjectNotFoundError && attempt < 4) continue;
+          throw err;
+        }
+        if (found.length > 0) clusters.add(cluster);
+        rows.push(...found);
+        break;
+      }
+    }
+  }
+  rows.sort((a, b) => a.captured_at.getTime() - b.captured_at.getTime() || (a.level === b.level ? 0 : a.level === 'pod' ? -1 : 1) || (a.container ?? '').localeCompare(b.container ?? ''));
+  return { rows, clusters };
+}
+
+export interface StoryWindow {
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * Without --from/--to the window is the latest day holding the pod (searching back day by day);
+ * with only one bound, the other is 24 h away.
+ */
+export async function podStory(store: ObjectStore, namespace: string, pod: string, window: StoryWindow = {}): Promise<PodStory> {
+  let fromMs: number;
+  let toMs: number;
+  let found: Awaited<ReturnType<typeof podRows>>;
+  if (window.from || window.to) {
+    toMs = window.to?.getTime() ?? window.from!.getTime() + DAY_MS;
+    fromMs = window.from?.getTime() ?? toMs - DAY_MS;
+    const dts: string[] = [];
+    for (let d = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); d <= toMs; d += DAY_MS) dts.push(dayOf(d));
+    found = await podRows(store, namespace, pod, dts, fromMs, toMs);
+  } else {
+    found = { rows: [], clusters: new Set() };
+    fromMs = toMs = Date.now();
+    for (const dt of await knownDays(store)) {
+      const start = Date.parse(`${dt}T00:00:00Z`);
+      found = await podRows(store, namespace, pod, [dt], start, start + DAY_MS - 1);
+      if (found.rows.length > 0) {
+        fromMs = start;
+        toMs = start + DAY_MS;
+        break;
+      }
+    }
+  }
+  return storyOf(namespace, pod, fromMs, toMs, found.rows, [...found.clusters].sort());
+}
+
+/** The story from the pod's rows (exported for tests: pure). */
+export function storyOf(namespace: string, pod: string, fromMs: number, toMs: number, rows: readonly DiscrepancyRow[], clusters: string[]): PodStory {
+  const podLevel = rows.filter((r) => r.level === 'pod');
+  const containerRows = rows.filter((r) => r.level === 'container');
+  const timeline = podLevel.map((r) => ({
+    at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: r.cache_bytes,
+    limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, gap: r.gap_bytes, cause: r.cause, flags: r.flags,
+  }));
+  let peak: PodStory['peak'] = null;
+  for (const r of podLevel) {
+    const ws = r.working_set_bytes ?? r.kubectl_top_bytes;
+    if (ws !== null && (peak === null || ws > peak.workingSet)) peak = { at: r.captured_at.toISOString(), workingSet: ws, limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, rss: r.rss_bytes, cache: r.cache_bytes };
+  }
+  const oomKills: PodStory['oomKills'] = [];
+  const last = new Map<string, { at: Date; count: number }>();
+  for (const r of containerRows) {
+    if (r.oom_kill_count === null) continue;
+    const k = `${r.node}/${r.container ?? ''}`;
+    const prev = last.get(k);
+    if (prev && r.oom_kill_count !== prev.count) {
+      const count = r.oom_kill_count > prev.count ? r.oom_kill_count - prev.count : r.oom_kill_count;
+      if (count > 0) oomKills.push({ container: r.container ?? '?', after: prev.at.toISOString(), at: r.captured_at.toISOString(), count });
+    }
+    last.set(k, { at: r.captured_at, count: r.oom_kill_count });
+  }
+  const causes: Record<string, number> = {};
+  for (const r of podLevel) causes[r.cause] = (causes[r.cause] ?? 0) + 1;
+  let widest: DiscrepancyRow | null = null;
+  for (const r of podLevel) if (r.gap_bytes !== null && (widest === null || r.gap_bytes > widest.gap_bytes!)) widest = r;
+  const latestRow = podLevel[podLevel.length - 1] ?? null;
+  return {
+    namespace, pod, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), clusters,
+    nodes: [...new Set(rows.map((r) => r.node))].sort(),
+    containers: [...new Set(containerRows.map((r) => r.container).filter((c): c is string => c !== null))].sort(),
+    captures: podLevel.length, timeline, peak, oomKills, causes,
+    widestGap: widest ? { at: widest.captured_at.toISOString(), gap: widest.gap_bytes!, explanation: explainRow(widest) } : null,
+    latest: latestRow ? { at: latestRow.captured_at.toISOString(), explanation: explainRow(latestRow) } : null,
+  };
+}
+
+/** At most `max` timeline rows: evenly spaced, plus the rows around OOM kills and the peak. */
+export function sampleTimeline(s: PodStory, max = 48): PodStory['timeline'] {
+  const n = s.timeline.length;
+  if (n <= max) return s.timeline;
+  const keep = new Set<number>();
+  for (let i = 0; i < max; i++) keep.add(Math.round((i * (n - 1)) / (max - 1)));
+  const marks = new Set([...s.oomKills.flatMap((o) => [o.after, o.at]), s.peak?.at]);
+  s.timeline.forEach((t, i) => marks.has(t.at) && keep.add(i));
+  return [...keep].sort((a, b) => a - b).map((i) => s.timeline[i]!);
+}
+
+function summaryLines(s: PodStory): string[] {
+  const out = [`${s.namespace}/${s.pod}: ${s.captures} captures from ${s.from} to ${s.to} on ${s.nodes.join(', ') || 'no node'} (cluster ${s.clusters.join(', ') || '—'}); containers: ${s.containers.join(', ') || '—'}.`];
+  if (s.captures === 0) return [...out, 'No capture of this pod in the window.'];
+  if (s.peak) out.push(`Peak working set ${mib(s.peak.workingSet)} at ${s.peak.at}${s.peak.limit !== null ? ` = ${s.peak.pctOfLimit?.toFixed(1)} % of the ${mib(s.peak.limit)} limit` : ' (no limit)'}; RSS ${mib(s.peak.rss)}, page cache ${mib(s.peak.cache)}.`);
+  out.push(s.oomKills.length === 0 ? 'No OOM kill seen by the cgroup counters.' : `OOM kills: ${s.oomKills.map((o) => `${o.container} ×${o.count} between ${o.after} and ${o.at}`).join('; ')}.`);
+  out.push(`Dominant gap cause per capture: ${Object.entries(s.causes).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  if (s.widestGap) out.push(`Widest gap (${s.widestGap.at}): ${s.widestGap.explanation}`);
+  if (s.latest) out.push(`Last capture (${s.latest.at}): ${s.latest.explanation}`);
+  return out;
+}
+
+const tlHead = ['time (UTC)', 'node', 'kubectl top', 'docker stats', 'RSS', 'cache', 'limit', '% limit', 'gap', 'cause'];
+const tlRow = (t: PodStory['timeline'][number]) => [t.at.replace('T', ' ').slice(0, 19), t.node, mib(t.kubectlTop), mib(t.dockerStats), mib(t.rss), mib(t.cache), t.limit === null ? 'none' : mib(t.limit), t.pctOfLimit === null ? '—' : t.pctOfLimit.toFixed(1), mib(t.gap), t.cause];
+
+export function renderStoryTable(s: PodStory): string {
+  const rows = [tlHead, ...sampleTimeline(s).map(tlRow)];
+  const widths = tlHead.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return `${summaryLines(s).join('\n')}\n\n${s.captures > 0 ? table + '\n' : ''}`;
+}
+
+export function renderStoryMarkdown(s: PodStory): string {
+  const cell = (c: string) => c.replace(/\|/g, '\\|');
+  const tl = sampleTimeline(s);
+  const lines = [`# ${s.namespace}/${s.pod}: what happened, ${s.from} → ${s.to}`, '', ...summaryLines(s).map((l) => `- ${l}`), ''];
+  if (tl.length > 0) lines.push('## Timeline: what each tool said', '', `| ${tlHead.join(' | ')} |`, `| ${tlHead.map(() => '---').join(' | ')} |`, ...tl.map((t) => `| ${tlRow(t).map(cell).join(' | ')} |`), '');
+  return lines.join('\n');
+}
+
+export function storySeries(s: PodStory): PodSeries {
+  return {
+    namespace: s.namespace, pod: s.pod, node: s.nodes.join(', '),
+    points: s.timeline.map((t) => [Date.parse(t.at), t.kubectlTop ?? t.workingSet, t.dockerStats, t.rss, t.limit]),
+    oomAt: s.oomKills.map((o) => Date.parse(o.at)),
+  };
+}
+
+export function renderStoryHtml(s: PodStory): string {
+  const tl = sampleTimeline(s, 200);
+  const chart = s.captures > 0 ? podChart(storySeries(s), Date.parse(s.from), Date.parse(s.to), 'pod-timeline') : '<p>No capture of this pod in the window.</p>';
+  const causes = stackedBars({ title: 'Dominant gap cause (captures)', id: 'pod-causes', unit: 'captures', colors: CAUSE_COLORS, rows: [{ label: `${s.namespace}/${s.pod}`, parts: Object.keys(CAUSE_COLORS).map((name) => ({ name, value: s.causes[name] ?? 0 })) }] });
+  const table = `<table><thead><tr>${tlHead.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${tl.map((t) => `<tr>${tlRow(t).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>memgap explain ${esc(s.namespace)}/${esc(s.pod)}</title><style>${REPORT_CSS}</style></head><body><h1>${esc(s.namespace)}/${esc(s.pod)}</h1><ul>${summaryLines(s).map((l) => `<li>${esc(l)}</li>`).join('')}</ul><div class="charts">${chart}${causes}</div><h2>Timeline: what each tool said</h2>${table}</body></html>\n`;
+}
