@@ -16,7 +16,10 @@ import { Spool } from './spool.js';
 
 export interface AgentBenchResult {
   cpuMsPerCapture: number;
+  /** Process RSS at the captures' high points (Node itself included). */
   peakRssMiB: number;
+  /** RSS of this process when the benchmark started: peakRssMiB − this ≈ what capturing adds. */
+  baselineRssMiB: number;
 }
 
 /** A /stats/summary for the fake pods, with the blocks a real kubelet sends per pod and container. */
@@ -47,6 +50,7 @@ function syntheticSummary(pods: FakePod[], at: string): string {
 }
 
 export async function benchAgentCapture(options: { pods?: number; captures?: number } = {}): Promise<AgentBenchResult> {
+  const baselineRss = process.memoryUsage.rss();
   const podCount = options.pods ?? 110;
   const captures = options.captures ?? 20;
   // tmpfs when there is one: the real cgroup tree is an in-memory filesystem too.
@@ -105,6 +109,7 @@ export async function benchAgentCapture(options: { pods?: number; captures?: num
       // Sampled at the capture's high points, after a GC: the fake node's setup (writing 330
       // cgroup folders, building 220 Docker bodies) would otherwise set the process's maxRSS.
       peakRssMiB: Math.round((peakRss / 1024 / 1024) * 10) / 10,
+      baselineRssMiB: Math.round((baselineRss / 1024 / 1024) * 10) / 10,
     };
   } finally {
     await servers.close();
