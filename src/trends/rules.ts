@@ -58,7 +58,8 @@ export interface Recommendation {
   reason: string;
 }
 
-const ceilMiB = (b: number) => Math.max(MIN_RECOMMENDATION_BYTES, Math.ceil(b / MiB) * MiB);
+// The epsilon keeps float noise (1.1 × 100 = 110.00000000000001) from adding a whole MiB.
+const ceilMiB = (b: number) => Math.max(MIN_RECOMMENDATION_BYTES, Math.ceil(b / MiB - 1e-9) * MiB);
 const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
 
 /**
