@@ -78,7 +78,11 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
     const a = analyzeContainer(e, ctx, docker, versionFormula);
     containers.set(e.key, a);
     const podKey = podKeyOf(e);
-    if (podKey) byPod.set(podKey, [...(byPod.get(podKey) ?? []), a]);
+    if (podKey) {
+      const members = byPod.get(podKey);
+      if (members) members.push(a);
+      else byPod.set(podKey, [a]);
+    }
   }
   const podEntities = new Map(entities.filter((e) => e.level === 'pod').map((e) => [podKeyOf(e) ?? e.key, e]));
   const podKeys = new Set([...byPod.keys(), ...podEntities.keys()]);
@@ -96,13 +100,20 @@ function podKeyOf(e: Entity): string | null {
   return null;
 }
 
+/** Byte order, not locale order: stable across machines and much cheaper than localeCompare. */
+function cmp(a: string | null, b: string | null): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function compareRows(a: DiscrepancyRow, b: DiscrepancyRow): number {
   return (
-    (a.namespace ?? '').localeCompare(b.namespace ?? '') ||
-    (a.pod ?? '').localeCompare(b.pod ?? '') ||
+    cmp(a.namespace, b.namespace) ||
+    cmp(a.pod, b.pod) ||
     (a.level === b.level ? 0 : a.level === 'pod' ? -1 : 1) ||
-    (a.container ?? '').localeCompare(b.container ?? '') ||
-    (a.container_id ?? '').localeCompare(b.container_id ?? '')
+    cmp(a.container, b.container) ||
+    cmp(a.container_id, b.container_id)
   );
 }
 
@@ -112,9 +123,17 @@ function mergedMemory(e: Entity): MemoryQuantities {
   for (const source of CGROUP_ORDER) {
     const m = e.bySource[source]?.memory;
     if (!m) continue;
-    for (const k of Object.keys(out) as (keyof MemoryQuantities)[]) {
-      if (out[k] === null && m[k] !== null) (out as Record<string, unknown>)[k] = m[k];
-    }
+    out.usage ??= m.usage;
+    out.workingSet ??= m.workingSet;
+    out.rss ??= m.rss;
+    out.cache ??= m.cache;
+    out.activeFile ??= m.activeFile;
+    out.inactiveFile ??= m.inactiveFile;
+    out.shmem ??= m.shmem;
+    out.mappedFile ??= m.mappedFile;
+    out.swap ??= m.swap;
+    out.kernel ??= m.kernel;
+    out.limit ??= m.limit;
   }
   return out;
 }

@@ -38,7 +38,8 @@ export const CaptureSources = z
     crictlStats: z.unknown().optional(),
     kubeletResourceMetrics: z.string().optional(),
     kubeletCadvisorMetrics: z.string().optional(),
-    cgroups: z.array(CgroupEntry).optional(),
+    // Entries are validated one by one in sources/cgroup.ts, so a bad one is named by its index.
+    cgroups: z.array(z.custom<CgroupEntry>()).optional(),
   })
   .refine((s) => Object.values(s).some((v) => v !== undefined), 'at least one source must be present');
 export type CaptureSources = z.infer<typeof CaptureSources>;

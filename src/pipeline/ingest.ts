@@ -10,6 +10,9 @@ import { parseCaptureJson, readCaptureBytes } from '../sources/bundle.js';
 import { parseCaptureSources } from '../sources/index.js';
 import type { ObjectStore } from '../store/port.js';
 
+/** Small per-capture files are merged by the hourly compaction, which writes statistics. */
+const PER_CAPTURE = { statistics: false, fixedEncodings: true };
+
 export interface IngestOptions {
   limits?: Partial<InputLimits>;
 }
@@ -54,8 +57,8 @@ export async function ingestObject(input: ObjectStore, key: string, output: Obje
   const discrepancy = discrepancyRows(samples, ctx);
   const samplesKey = captureFileKey('samples', bundle.cluster, bundle.node, capturedAt);
   const discrepancyKey = captureFileKey('discrepancy', bundle.cluster, bundle.node, capturedAt);
-  await output.put(samplesKey, writeParquet(TABLES.samples, sampleRows(samples, capturedAt, bundle.node)), 'application/vnd.apache.parquet');
-  await output.put(discrepancyKey, writeParquet(TABLES.discrepancy, discrepancy), 'application/vnd.apache.parquet');
+  await output.put(samplesKey, writeParquet(TABLES.samples, sampleRows(samples, capturedAt, bundle.node), PER_CAPTURE), 'application/vnd.apache.parquet');
+  await output.put(discrepancyKey, writeParquet(TABLES.discrepancy, discrepancy, PER_CAPTURE), 'application/vnd.apache.parquet');
   return {
     status: 'ingested',
     key,

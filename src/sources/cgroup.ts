@@ -34,6 +34,8 @@ function describe(value: unknown): string {
 }
 
 const UNSIGNED = /^\d+$/;
+const KEY_VALUE = /^\s*(\S+)[ \t]+(\S+)$/;
+const TRAILING_SPACE = /[ \t\r]+$/;
 const TWO_POW_62 = 2n ** 62n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -44,7 +46,7 @@ function lines(text: string, where: string, ctx: ParseContext): Array<{ no: numb
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i]!;
     if (line.length > ctx.limits.maxLineLength) fail(`${where} line ${i + 1}`, `line is ${line.length} characters long, above the limit of ${ctx.limits.maxLineLength}`);
-    const t = line.replace(/[ \t\r]+$/, '');
+    const t = line.replace(TRAILING_SPACE, '');
     if (t.length === 0) continue;
     out.push({ no: i + 1, text: t });
   }
@@ -60,8 +62,11 @@ function short(text: string): string {
  * except where `allowSentinel` (limits): values ≥ 2^62 are the kernel's "unlimited" and are kept as
  * an approximate number (≥ 2^62 all the same to interpretLimit).
  */
-function counter(text: string, where: string, what: string, allowSentinel: boolean): number {
-  if (!UNSIGNED.test(text)) fail(where, `${what} value ${short(text)} is not an unsigned decimal integer`);
+function counter(text: string, where: string | (() => string), what: string, allowSentinel: boolean): number {
+  if (!UNSIGNED.test(text)) fail(typeof where === 'string' ? where : where(), `${what} value ${short(text)} is not an unsigned decimal integer`);
+  // Up to 15 digits is always below 2^53: the common case needs no BigInt.
+  if (text.length <= 15) return Number(text);
+  if (typeof where !== 'string') where = where();
   const big = BigInt(text);
   if (big > MAX_SAFE) {
     if (allowSentinel && big >= TWO_POW_62) return Number(big);
@@ -72,19 +77,37 @@ function counter(text: string, where: string, what: string, allowSentinel: boole
 
 /** Flat-keyed files (`memory.stat`, `memory.events`, `memory.oom_control`): `key value` per line. */
 function flatKeyed(text: string, where: string, ctx: ParseContext): Record<string, number> {
-  const map = inertRecord<number>();
-  const seen = inertRecord<number>();
-  for (const { no, text: line } of lines(text, where, ctx)) {
-    const at = `${where} line ${no}`;
-    const m = /^\s*(\S+)[ \t]+(\S+)$/.exec(line);
-    if (!m) fail(at, `expected "key value", got ${short(line)}`);
-    const k = m[1]!;
-    const first = seen[k];
-    if (first !== undefined) fail(at, `duplicate key ${short(k)} (first at line ${first})`);
-    seen[k] = no;
+  // A Map while parsing (fast for many keys, and no key can reach a prototype), then an inert record.
+  const values = new Map<string, number>();
+  const firstLine = new Map<string, number>();
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const line = raw[i]!;
+    if (line.length > ctx.limits.maxLineLength) fail(`${where} line ${i + 1}`, `line is ${line.length} characters long, above the limit of ${ctx.limits.maxLineLength}`);
+    const at = () => `${where} line ${i + 1}`;
+    const sp = line.indexOf(' ');
+    let k: string;
+    let v: string;
+    // Fast path: the kernel prints exactly `key value`; anything else takes the regex.
+    if (sp > 0 && line.indexOf(' ', sp + 1) < 0 && !line.includes('\t') && !line.endsWith('\r')) {
+      k = line.slice(0, sp);
+      v = line.slice(sp + 1);
+    } else {
+      const t = line.replace(TRAILING_SPACE, '');
+      if (t.length === 0) continue;
+      const m = KEY_VALUE.exec(t);
+      if (!m) fail(at(), `expected "key value", got ${short(t)}`);
+      k = m[1]!;
+      v = m[2]!;
+    }
+    const first = firstLine.get(k);
+    if (first !== undefined) fail(at(), `duplicate key ${short(k)} (first at line ${first})`);
+    firstLine.set(k, i + 1);
     // hierarchical_memory_limit / hierarchical_memsw_limit print the ≥ 2^62 "unlimited" sentinel.
-    map[k] = counter(m[2]!, at, k, k.endsWith('_limit'));
+    values.set(k, counter(v, at, k, k.endsWith('_limit')));
   }
+  const map = inertRecord<number>();
+  for (const [k, n] of values) map[k] = n;
   return map;
 }
 
