@@ -14,12 +14,13 @@ export interface IngestDeps { raw: ObjectStore; out: ObjectStore; parse: ParseOp
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestDeps {
   const rawBucket = env.RAW_BUCKET, outBucket = env.OUTPUT_BUCKET;
   if (!rawBucket || !outBucket) throw new Error('RAW_BUCKET and OUTPUT_BUCKET must be set');
-  const raw = new S3ObjectStore({ bucket: rawBucket });
+  // A stalled socket must fail well inside the 60 s timeout: 3 attempts × 5 s idle limit.
+  const raw = new S3ObjectStore({ bucket: rawBucket, requestTimeoutMs: 5_000 });
   return {
     raw,
     out: new S3ObjectStore({ bucket: outBucket, prefix: env.OUTPUT_PREFIX ?? '', client: raw.client }),
     parse: { bucket: rawBucket, prefix: env.RAW_PREFIX ?? 'raw/', keyEncoding: env.S3_EVENT_KEY_ENCODING === 'plain' ? 'plain' : 'url' },
-    minRemainingMs: Number(env.MIN_REMAINING_MS ?? 10_000),
+    minRemainingMs: Number(env.MIN_REMAINING_MS ?? 20_000),
   };
 }
 

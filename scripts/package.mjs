@@ -1,8 +1,10 @@
 // `npm run package`: esbuild bundles → one flat zip per function → `osls package`, offline.
-// Usage: node scripts/package.mjs [--stage dev] [--zips-only] [--no-build] [-- extra osls args]
+// Usage: node scripts/package.mjs [--stage dev] [--zips-only] [--no-build] [--allow-missing] [-- extra osls args]
+// --allow-missing: a function without a bundle gets a stub that throws, so the template can still
+// be checked while that handler is being written. Never deploy a package built with it.
 // The zips are what `osls deploy` uploads too (serverless.yml points each function at its zip).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +28,25 @@ const out = path.join(root, 'dist', 'lambda');
 mkdirSync(out, { recursive: true });
 const missing = FUNCTIONS.filter((f) => !existsSync(path.join(bundles, `${f}.mjs`)));
 if (missing.length > 0) {
-  console.error(`package: no bundle for ${missing.map((f) => `functions/${f}.ts`).join(', ')} (dist/functions/<name>.mjs); serverless.yml declares them`);
-  process.exit(1);
+  const what = missing.map((f) => `functions/${f}.ts`).join(', ');
+  if (!flag('--allow-missing')) {
+    console.error(`package: no bundle for ${what} (dist/functions/<name>.mjs); serverless.yml declares them`);
+    process.exit(1);
+  }
+  console.warn(`package: WARNING: stub bundles for ${what}; this package must not be deployed`);
 }
 for (const name of FUNCTIONS) {
   const zip = path.join(out, `${name}.zip`);
   rmSync(zip, { force: true });
+  let bundle = path.join(bundles, `${name}.mjs`);
+  if (missing.includes(name)) {
+    mkdirSync(path.join(out, 'stubs'), { recursive: true });
+    bundle = path.join(out, 'stubs', `${name}.mjs`);
+    writeFileSync(bundle, `export const handler = async () => { throw new Error('memgap: functions/${name}.ts was not built'); };\n`);
+  }
   // -j: flat, so the handler is `<name>.handler`; -X: no extra attributes, steadier bytes.
-  run('zip', ['-q', '-j', '-X', zip, path.join(bundles, `${name}.mjs`)]);
-  console.log(`package: ${path.relative(root, zip)} ${statSync(zip).size} B (bundle ${statSync(path.join(bundles, `${name}.mjs`)).size} B)`);
+  run('zip', ['-q', '-j', '-X', zip, bundle]);
+  console.log(`package: ${path.relative(root, zip)} ${statSync(zip).size} B (bundle ${statSync(bundle).size} B)`);
 }
 for (const stale of readdirSync(out)) {
   if (stale.endsWith('.zip') && !FUNCTIONS.includes(stale.slice(0, -4))) rmSync(path.join(out, stale));
