@@ -13,6 +13,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { columnsOf, PARTITION_COLUMNS, TABLES, type GlueType, type TableName } from '../outputs/tables.js';
 import { isS3Location, openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
+import { sqlSegments } from './named.js';
 import { trinoToDuckDb } from './translate.js';
 
 /** How DuckDB reads each Glue type from the files outputs/parquet.ts writes. */
@@ -92,7 +93,10 @@ export async function openQueryEngine(root: string): Promise<QueryEngine> {
 
 /** The public tables a statement mentions (as whole words, outside strings and comments). */
 export function tablesReferenced(sql: string): TableName[] {
-  const code = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, '');
+  const code = sqlSegments(sql)
+    .filter((s) => s.code)
+    .map((s) => s.text)
+    .join(' ');
   return TABLE_NAMES.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(code));
 }
 

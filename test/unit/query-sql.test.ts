@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { tablesReferenced } from '../../src/query/engine.js';
-import { bindParams, parseNamedQuery, placeholdersOf, sqlLiteral } from '../../src/query/named.js';
+import { bindParams, loadNamedQueries, parseNamedQuery, placeholdersOf, sqlLiteral } from '../../src/query/named.js';
 import { trinoToDuckDb } from '../../src/query/translate.js';
 
 describe(':name parameters', () => {
@@ -59,5 +59,10 @@ describe('tablesReferenced (what an s3:// query must download)', () => {
   it('whole-word table names outside strings and comments', () => {
     expect(tablesReferenced("SELECT * FROM discrepancy d JOIN samples s ON true WHERE x = 'trends_daily' -- trends_daily")).toEqual(['samples', 'discrepancy']);
     expect(tablesReferenced('SELECT * FROM trends_daily_backup')).toEqual([]);
+  });
+
+  it("an apostrophe in a comment does not hide the FROM clause (every shipped query reads discrepancy)", () => {
+    expect(tablesReferenced("-- Athena's rule\nSELECT * FROM samples WHERE level = 'pod'")).toEqual(['samples']);
+    for (const q of loadNamedQueries()) expect(tablesReferenced(q.sql), q.name).toEqual(['discrepancy']);
   });
 });
