@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError, TransientStoreError, UsageError } from '../../src/errors.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
 import { openStore } from '../../src/store/open-store.js';
+import { resolveInputs } from '../../src/pipeline/analyze.js';
 import { S3ObjectStore, isTransientS3Error, parseS3Url } from '../../src/store/s3-store.js';
 import { s3rverClientConfig, startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 
@@ -127,6 +128,24 @@ describe('openStore', () => {
       expect(opened).toBeInstanceOf(S3ObjectStore);
       expect(opened.location).toBe(`s3://${BUCKET}/tenant-a/`);
       expect((await opened.getBytes('flaky/one.txt')).toString()).toBe('ok');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('expands `memgap analyze s3://…` inputs past 1,000 keys (ListObjectsV2 continuation)', async () => {
+    const N = 1050;
+    const keys = Array.from({ length: N }, (_, i) => `raw/cluster=c/node=n/dt=2026-11-27/${String(i).padStart(4, '0')}.json.gz`);
+    for (let i = 0; i < N; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => store.put(`inputs/${k}`, 'x')));
+    // Error files and quarantine copies are not inputs.
+    await store.put('inputs/quarantine/raw/bad.json.gz', 'x');
+    await store.put('inputs/raw/cluster=c/node=n/dt=2026-11-27/0000.json.gz.error.json', '{}');
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', MEMGAP_S3_CHECKSUMS: 'WHEN_REQUIRED' });
+    try {
+      const refs = await resolveInputs([`s3://${BUCKET}/tenant-a/inputs/`]);
+      expect(refs.map((r) => r.key)).toEqual(keys);
+      expect(refs[0]!.store.location).toBe(`s3://${BUCKET}/tenant-a/inputs/`);
     } finally {
       process.env = saved;
     }
