@@ -105,7 +105,7 @@ export function stackedBars(opts: { title: string; rows: BarRow[]; colors: Recor
       xx += w;
     }
   });
-  let lx = labelW;
+  let lx = 4;
   const ly = h - 14;
   for (const [name, color] of Object.entries(opts.colors)) {
     out.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly}" font-size="10">${esc(name)}</text>`);
