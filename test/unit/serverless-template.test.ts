@@ -32,8 +32,7 @@ const tmp: string[] = [];
 function packageWith(extra: string[], oslsArgs: string[] = []): Template {
   const out = mkdtempSync(path.join(os.tmpdir(), 'memgap-sls-'));
   tmp.push(out);
-  // --allow-missing only while compact/daily are being written elsewhere; see scripts/package.mjs.
-  execFileSync(process.execPath, ['scripts/package.mjs', '--allow-missing', ...extra, '--', '--package', out, ...oslsArgs], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/package.mjs', ...extra, '--', '--package', out, ...oslsArgs], { cwd: root, stdio: 'pipe' });
   return JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 
