@@ -225,7 +225,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
   if (!id.isPause && (top === null || dockerBytes === null)) flags.add('missing-source');
 
   let cause: Cause;
-  if (id.isPause) cause = 'container-mismatch';
+  if (id.isPause) cause = dockerBytes !== null ? 'container-mismatch' : 'missing-source';
   else if (gap === null) cause = 'missing-source';
   else cause = dominantCause(gap, { pageCache: (pageCache ?? 0) - shmemPart, shmem: shmemPart, rounding: rounding ?? 0, skew: skew ?? 0, residual: residual ?? 0 });
 

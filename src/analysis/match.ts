@@ -104,6 +104,29 @@ function pairSoleCandidates(entities: Map<string, Entity>): void {
     for (const [source, sample] of Object.entries(from.bySource) as [SourceKind, Sample][]) into.bySource[source] ??= sample;
     entities.delete(from.key);
   }
+  inferSandboxes(entities);
+}
+
+/**
+ * CRI runtimes list only app containers (the sandbox is not a container to CRI, DOMAIN §2.11),
+ * so the pause container shows up only as a cgroup with an id nobody names. When every app
+ * container of the pod is already known by id, the one cgroup left over is the sandbox.
+ */
+function inferSandboxes(entities: Map<string, Entity>): void {
+  const perPod = new Map<string, Entity[]>();
+  for (const e of entities.values()) {
+    if (e.level !== 'container' || !e.identity.podUid) continue;
+    perPod.set(e.identity.podUid, [...(perPod.get(e.identity.podUid) ?? []), e]);
+  }
+  for (const members of perPod.values()) {
+    if (members.some((m) => m.identity.isPause)) continue;
+    const unnamed = members.filter((m) => m.identity.container === null);
+    const named = members.filter((m) => m.identity.container !== null);
+    if (unnamed.length === 1 && named.length > 0 && named.every((m) => m.identity.containerId !== null)) {
+      unnamed[0]!.identity.isPause = true;
+      unnamed[0]!.identity.container = 'POD';
+    }
+  }
 }
 
 function mergeIdentity(into: Identity, from: Identity): void {

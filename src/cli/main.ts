@@ -8,6 +8,7 @@ import { registerAgentCommand } from './agent.js';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerDemoCommand } from './demo.js';
 import { registerPackCommand } from './pack.js';
+import { registerQueryCommand } from './query.js';
 
 export function buildProgram(): Command {
   const program = new Command('memgap')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAnalyzeCommand(program);
   registerPackCommand(program);
+  registerQueryCommand(program);
   registerAgentCommand(program);
   return program;
 }
