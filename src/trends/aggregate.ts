@@ -72,7 +72,9 @@ export interface TrendExtras {
 type Cols = Record<string, ArrayLike<unknown>>;
 
 export class TrendsAggregator {
-  private readonly series = new Map<string, Series>();
+  /** by pod name, then a short list (a pod's containers + its pod row): no key string per row */
+  private readonly series = new Map<string, Series[]>();
+  private readonly all: Series[] = [];
   private readonly causes = new Map<string, Map<string, number>>();
   rows = 0;
   constructor(readonly dayStartMs: number) {}
@@ -83,11 +85,21 @@ export class TrendsAggregator {
     const ws = c.working_set_bytes!, top = c.kubectl_top_bytes!, rss = c.rss_bytes!, cache = c.cache_bytes!, shmem = c.shmem_bytes!, gap = c.gap_bytes!;
     const limit = c.limit_bytes!, pct = c.working_set_pct_of_limit!, oom = c.oom_kill_count!, cause = c.cause!;
     for (let i = 0; i < n; i++) {
-      const key = `${level[i]}\u0000${node[i]}\u0000${ns[i] ?? ''}\u0000${pod[i] ?? ''}\u0000${uid[i] ?? ''}\u0000${ctr[i] ?? ''}`;
-      let s = this.series.get(key);
+      const podName = (pod[i] as string | null) ?? '';
+      let list = this.series.get(podName);
+      if (!list) this.series.set(podName, (list = []));
+      const lv = level[i] as string, nd = node[i] as string, nsv = (ns[i] as string | null) ?? null, uv = (uid[i] as string | null) ?? null, cv = (ctr[i] as string | null) ?? null;
+      let s: Series | undefined;
+      for (const x of list) {
+        if (x.container === cv && x.level === lv && x.node === nd && x.namespace === nsv && x.podUid === uv) {
+          s = x;
+          break;
+        }
+      }
       if (!s) {
-        s = new Series(node[i] as string, (ns[i] as string | null) ?? null, (pod[i] as string | null) ?? null, (uid[i] as string | null) ?? null, (ctr[i] as string | null) ?? null, level[i] as string);
-        this.series.set(key, s);
+        s = new Series(nd, nsv, (pod[i] as string | null) ?? null, uv, cv, lv);
+        list.push(s);
+        this.all.push(s);
       }
       this.rows++;
       const t = at[i] as number;
@@ -147,7 +159,7 @@ export class TrendsAggregator {
   }
 
   get seriesCount(): number {
-    return this.series.size;
+    return this.all.length;
   }
 
   namespaceCauses(): NamespaceCauses[] {
@@ -156,7 +168,7 @@ export class TrendsAggregator {
 
   finish(): { row: TrendsDailyRow; extras: TrendExtras }[] {
     const out: { row: TrendsDailyRow; extras: TrendExtras }[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.all) {
       const rssSlope = s.rssFit.slope();
       const rssR2 = s.rssFit.r2();
       const spanHours = s.rssFit.span;
