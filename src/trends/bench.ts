@@ -50,7 +50,7 @@ WITH d AS (
     arg_max_null(limit_bytes, captured_at) AS limit_bytes, max(working_set_pct_of_limit) AS max_pct_of_limit
   FROM d GROUP BY ALL
 )
-SELECT a.*, oo.oom_kills FROM a LEFT JOIN oo USING (level, node, namespace, pod, pod_uid, container)
+SELECT a.*, oo.oom_kills FROM a LEFT JOIN oo ON ${key.split(', ').map((k) => `a.${k} IS NOT DISTINCT FROM oo.${k}`).join(' AND ')}
 ORDER BY namespace, pod, level DESC, container, node`;
 }
 
