@@ -48,6 +48,9 @@ export function classify(text: string): { kind: keyof Sources | 'host'; value: u
     if (Array.isArray(json) && json.every((x) => x && typeof x === 'object' && 'memory_stats' in x)) return { kind: 'dockerApiStats', value: json };
     if (json && typeof json === 'object' && !Array.isArray(json)) {
       const o = json as Record<string, unknown>;
+      if ((o.kind === 'PodMetrics' || o.kind === 'NodeMetrics' || o.kind === 'PodMetricsList') && String(o.apiVersion).startsWith('metrics.k8s.io')) {
+        return { kind: null, reason: `a metrics.k8s.io ${String(o.kind)} (metrics-server's already-summed output, memory rounded to Ki): collect the kubelet's /metrics/resource or /stats/summary instead` };
+      }
       if ('pods' in o || ('node' in o && typeof o.node === 'object')) return { kind: 'kubeletSummary', value: o };
       if (Array.isArray(o.stats)) return { kind: 'crictlStats', value: o };
       if ('memory_stats' in o) return { kind: 'dockerApiStats', value: [o] };
