@@ -22,6 +22,8 @@ import { TABLES } from '../../src/outputs/tables.js';
 import { podStory, renderStoryHtml } from '../../src/reports/pod-story.js';
 import type { DailyReport } from '../../src/reports/daily.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
+import { runExplain } from '../../src/cli/explain.js';
+import { UsageError } from '../../src/errors.js';
 
 const DT = '2026-11-26';
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -155,3 +157,27 @@ describe('the HTML report in Chromium', () => {
     await page.close();
   });
 });
+
+describe('memgap explain', () => {
+  it('tells the leaking pod\'s day as a table, Markdown and JSON', async () => {
+    const table = await runExplain('shop/orders-api-6f5d4-k8j2m', { out: outDir });
+    // 96 captures at 15-minute intervals over the demo day; the table shows at most 48 rows
+    expect(table.story.captures).toBe(96);
+    expect(table.text).toMatch(/^shop\/orders-api-6f5d4-k8j2m: 96 captures from 2026-11-26T00:00:00.000Z/);
+    expect(table.text.split('\n').filter((l) => l.startsWith('2026-11-26 '))).toHaveLength(48);
+    const md = await runExplain('shop/orders-api-6f5d4-k8j2m', { out: outDir, from: `${DT}T06:00:00Z`, to: `${DT}T07:00:00Z`, format: 'md' });
+    expect(md.text).toContain('## Timeline: what each tool said');
+    // orders-api runs on the second node, captured 7 s past each quarter: 06:00:07, 06:15:07, 06:30:07, 06:45:07 (07:00:07 is past --to)
+    expect(md.story.captures).toBe(4);
+    const json = JSON.parse((await runExplain('shop/orders-api-6f5d4-k8j2m', { out: outDir, json: true })).text);
+    expect(json.oomKills).toEqual([]);
+    expect(json.peak.limit).toBe(1536 * MiB);
+  });
+
+  it('rejects a malformed pod reference or window as a usage error', async () => {
+    await expect(runExplain('orders-api', { out: outDir })).rejects.toBeInstanceOf(UsageError);
+    await expect(runExplain('shop/orders-api', { out: outDir, from: 'yesterday' })).rejects.toBeInstanceOf(UsageError);
+    await expect(runExplain('shop/orders-api', { out: outDir, format: 'pdf' })).rejects.toBeInstanceOf(UsageError);
+  });
+});
+

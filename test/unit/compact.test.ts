@@ -16,6 +16,8 @@ import { ingestObject } from '../../src/pipeline/ingest.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
 import type { ObjectInfo, ObjectStore } from '../../src/store/port.js';
 import { aggregateDay } from '../../src/trends/build.js';
+import { compactScheduled } from '../../functions/compact.js';
+import { dailyScheduled } from '../../functions/daily.js';
 
 const DT = '2026-11-26';
 const CLUSTER = 'demo';
@@ -211,3 +213,23 @@ describe('compaction', () => {
     await expectIntact(inner);
   });
 });
+
+describe('scheduled handlers (core calls behind functions/compact.ts and functions/daily.ts)', () => {
+  it('the hourly run at 02:15 compacts hour 01 (closed at 02:00 + 10 min grace) and everything closed before it', async () => {
+    const store = await freshCopy();
+    const r = await compactScheduled({ time: '2026-11-26T02:15:00Z' }, store);
+    // hours 00 and 01 × samples and discrepancy, 36 captures each
+    expect(r.hours.map((h) => `${h.table}/${h.hour}/${h.merged}`).sort()).toEqual(['discrepancy/20261126T00/36', 'discrepancy/20261126T01/36', 'samples/20261126T00/36', 'samples/20261126T01/36']);
+    await expectIntact(store);
+  });
+
+  it('the daily run on the 27th builds the 26th for every cluster', async () => {
+    const store = await freshCopy();
+    const r = await dailyScheduled({ time: '2026-11-27T00:20:00Z' }, store);
+    expect(r.reports.sort()).toEqual(['index.html', 'summary.json', 'summary.md'].map((f) => `reports/daily/dt=${DT}/cluster=${CLUSTER}/${f}`));
+    expect(r.compacted).toBe(4); // 2 hours × 2 tables
+    expect(await store.exists(`trends_daily/dt=${DT}/cluster=${CLUSTER}/trends_daily.parquet`)).toBe(true);
+    await expectIntact(store);
+  });
+});
+
