@@ -6,6 +6,13 @@ import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { renderCapture, steady, gzipBundle, type NodeModel, type PodModel } from '../src/demo/generator.js';
 import { ingestObject } from '../src/pipeline/ingest.js';
+import { discrepancyRows } from '../src/analysis/discrepancy.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
+import { writeParquet } from '../src/outputs/parquet.js';
+import { sampleRows } from '../src/outputs/sample-rows.js';
+import { TABLES } from '../src/outputs/tables.js';
+import { parseCaptureJson } from '../src/sources/bundle.js';
+import { parseCaptureSources } from '../src/sources/index.js';
 import { MemoryObjectStore } from '../src/store/memory-store.js';
 
 const MiB = 1024 * 1024;
@@ -69,6 +76,34 @@ async function benchCore(): Promise<void> {
   console.log(`memgap  ingest end to end (Parquet)  ${e.toFixed(2)} ms/capture  (${(1000 / e).toFixed(0)} captures/s, one core)`);
   console.log(`ratio   ${(e / f).toFixed(2)}× the floor (target ≤ 2×)`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  await phases(captures[0]!, f);
+}
+
+/** Where the time goes, per phase, each as a multiple of the same floor. */
+async function phases(capture: Buffer, floorMs: number): Promise<void> {
+  const total: Record<string, number> = {};
+  const time = <T>(name: string, fn: () => T): T => {
+    const t = performance.now();
+    const r = fn();
+    total[name] = (total[name] ?? 0) + performance.now() - t;
+    return r;
+  };
+  const n = 20;
+  for (let i = 0; i < n; i++) {
+    const bytes = time('gunzip', () => gunzipSync(capture));
+    const bundle = time('JSON.parse + depth scan + bundle schema', () => parseCaptureJson(bytes, DEFAULT_LIMITS));
+    const ctx = { capturedAt: new Date(bundle.capturedAt), host: bundle.host ?? {}, limits: DEFAULT_LIMITS };
+    for (const name of Object.keys(bundle.sources)) {
+      time(`source ${name}`, () => parseCaptureSources({ ...bundle, sources: { [name]: (bundle.sources as Record<string, unknown>)[name] } } as never, ctx));
+    }
+    const { samples } = parseCaptureSources(bundle, ctx);
+    const rows = time('match + discrepancy', () => discrepancyRows(samples, { capturedAt: ctx.capturedAt, node: bundle.node, host: ctx.host }));
+    const sr = sampleRows(samples, ctx.capturedAt, bundle.node);
+    time(`Parquet samples (${sr.length} rows)`, () => writeParquet(TABLES.samples, sr, { statistics: false, fixedEncodings: true }));
+    time(`Parquet discrepancy (${rows.length} rows)`, () => writeParquet(TABLES.discrepancy, rows, { statistics: false, fixedEncodings: true }));
+  }
+  console.log('phases (ms per capture, × floor):');
+  for (const [name, ms] of Object.entries(total)) console.log(`  ${name.padEnd(44)} ${(ms / n).toFixed(2).padStart(6)}  ${(ms / n / floorMs).toFixed(2)}×`);
 }
 
 await benchCore();
