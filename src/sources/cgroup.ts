@@ -77,37 +77,48 @@ function counter(text: string, where: string | (() => string), what: string, all
 
 /** Flat-keyed files (`memory.stat`, `memory.events`, `memory.oom_control`): `key value` per line. */
 function flatKeyed(text: string, where: string, ctx: ParseContext): Record<string, number> {
-  // A Map while parsing (fast for many keys, and no key can reach a prototype), then an inert record.
-  const values = new Map<string, number>();
+  const map = inertRecord<number>();
   const firstLine = new Map<string, number>();
-  const raw = text.split('\n');
-  for (let i = 0; i < raw.length; i++) {
-    const line = raw[i]!;
-    if (line.length > ctx.limits.maxLineLength) fail(`${where} line ${i + 1}`, `line is ${line.length} characters long, above the limit of ${ctx.limits.maxLineLength}`);
-    const at = () => `${where} line ${i + 1}`;
-    const sp = line.indexOf(' ');
-    let k: string;
-    let v: string;
-    // Fast path: the kernel prints exactly `key value`; anything else takes the regex.
-    if (sp > 0 && line.indexOf(' ', sp + 1) < 0 && !line.includes('\t') && !line.endsWith('\r')) {
-      k = line.slice(0, sp);
-      v = line.slice(sp + 1);
-    } else {
-      const t = line.replace(TRAILING_SPACE, '');
+  const len = text.length;
+  let start = 0;
+  let lineNo = 0;
+  while (start < len) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = len;
+    lineNo++;
+    const no = lineNo;
+    const at = () => `${where} line ${no}`;
+    if (end - start > ctx.limits.maxLineLength) fail(at(), `line is ${end - start} characters long, above the limit of ${ctx.limits.maxLineLength}`);
+    let k: string | null = null;
+    let n = -1;
+    // Fast path, what the kernel prints: `key digits`, one space, at most 15 digits (< 2^53).
+    const sp = text.indexOf(' ', start);
+    if (sp > start && sp < end - 1 && end - sp - 1 <= 15) {
+      n = 0;
+      for (let i = sp + 1; i < end; i++) {
+        const c = text.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) {
+          n = -1;
+          break;
+        }
+        n = n * 10 + c;
+      }
+      if (n >= 0) k = text.slice(start, sp);
+    }
+    if (k === null) {
+      const t = text.slice(start, end).replace(TRAILING_SPACE, '');
+      start = end + 1;
       if (t.length === 0) continue;
       const m = KEY_VALUE.exec(t);
       if (!m) fail(at(), `expected "key value", got ${short(t)}`);
       k = m[1]!;
-      v = m[2]!;
-    }
-    const first = firstLine.get(k);
-    if (first !== undefined) fail(at(), `duplicate key ${short(k)} (first at line ${first})`);
-    firstLine.set(k, i + 1);
-    // hierarchical_memory_limit / hierarchical_memsw_limit print the ≥ 2^62 "unlimited" sentinel.
-    values.set(k, counter(v, at, k, k.endsWith('_limit')));
+      // hierarchical_memory_limit / hierarchical_memsw_limit print the ≥ 2^62 "unlimited" sentinel.
+      n = counter(m[2]!, at, k, k.endsWith('_limit'));
+    } else start = end + 1;
+    if (map[k] !== undefined) fail(at(), `duplicate key ${short(k)} (first at line ${firstLine.get(k)})`);
+    firstLine.set(k, no);
+    map[k] = n;
   }
-  const map = inertRecord<number>();
-  for (const [k, n] of values) map[k] = n;
   return map;
 }
 
