@@ -101,6 +101,7 @@ COPY (
     await store.put(manifestKey('discrepancy', BENCH_DT, BENCH_CLUSTER, hourMs), JSON.stringify(manifest));
   }
   con.closeSync();
+  db.closeSync();
   await store.put('.complete', 'ok\n');
   return store;
 }
@@ -110,7 +111,10 @@ export interface TrendsBenchResult {
   samples: number;
   rows: number;
   wallMs: number;
+  /** max RSS sampled while memgap aggregated (the whole process: includes what ran before) */
   peakRssMiB: number;
+  /** RSS just before memgap started */
+  startRssMiB: number;
   duckdbMs: number;
   ratio: number;
   /** series whose memgap and DuckDB aggregates differ beyond the sketch bound (expected 0) */
@@ -125,7 +129,8 @@ export async function benchTrends(opts: { pods?: number; samples?: number; dir?:
   const store = await writeSyntheticDay(dir, pods, samples);
   (globalThis as { gc?: () => void }).gc?.();
 
-  let peak = process.memoryUsage().rss;
+  const start = process.memoryUsage().rss;
+  let peak = start;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 25);
@@ -144,6 +149,7 @@ export async function benchTrends(opts: { pods?: number; samples?: number; dir?:
   const duckRows = reader.getRowObjectsJS() as Record<string, unknown>[];
   const duckdbMs = performance.now() - t1;
   con.closeSync();
+  db.closeSync();
 
   const byKey = new Map(duckRows.map((r) => [`${r.node}|${r.pod}|${r.container}|${r.level}`, r]));
   let mismatches = 0;
@@ -152,5 +158,5 @@ export async function benchTrends(opts: { pods?: number; samples?: number; dir?:
     const near = (a: number | null, b: unknown, rel: number) => a !== null && b !== null && Math.abs(a - Number(b)) <= rel * Math.max(1, Math.abs(Number(b)));
     if (!d || Number(d.samples) !== row.samples || !near(row.working_set_max, d.working_set_max, 0) || !near(row.working_set_p95, d.working_set_p95, 0.005) || !near(row.rss_slope_bytes_per_hour, d.rss_slope_bytes_per_hour, 1e-6) || Number(d.oom_kills) !== row.oom_kills) mismatches++;
   }
-  return { pods, samples, rows: ours.inputRows, wallMs, peakRssMiB: peak / MiB, duckdbMs, ratio: wallMs / duckdbMs, mismatches };
+  return { pods, samples, rows: ours.inputRows, wallMs, peakRssMiB: peak / MiB, startRssMiB: start / MiB, duckdbMs, ratio: wallMs / duckdbMs, mismatches };
 }

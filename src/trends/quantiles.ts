@@ -5,9 +5,10 @@
  *    values (1-based), always one of the observed values (no interpolation);
  *  - beyond: a logarithmic bucket sketch (DDSketch-style) whose answer is within a relative
  *    error of SKETCH_ALPHA of the exact nearest-rank value (|est − exact| ≤ α·|exact|).
- * A day at a 5-minute interval has 288 samples, so the default deployment is always exact.
+ * A day at a 5-minute interval has 288 samples, so any interval of 3 minutes or more is exact.
+ * (512 × 8 bytes × 4 metrics per series bounds the exact buffers: 10,000 series → 160 MiB.)
  */
-export const EXACT_LIMIT = 1024;
+export const EXACT_LIMIT = 512;
 export const SKETCH_ALPHA = 0.005;
 const GAMMA = (1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA);
 const LOG_GAMMA = Math.log(GAMMA);
