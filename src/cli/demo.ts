@@ -2,48 +2,22 @@ import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { articleCaptures, demoDayCaptures, gzipBundle } from '../demo/generator.js';
+import { articleCaptures, demoCluster, demoDayCaptures, gzipBundle } from '../demo/generator.js';
+import type { HostFacts } from '../model/bundle.js';
+import type { DiscrepancyRow } from '../outputs/tables.js';
+import { explainRow, mib } from '../reports/explain.js';
 import { rawKey } from '../outputs/layout.js';
 import { FsObjectStore } from '../store/fs-store.js';
-import { mib, table } from './format.js';
+import { table } from './format.js';
 import { printAnalyzeSummary, runAnalyze } from './analyze.js';
 import { progressBar } from './progress.js';
 
-interface TopGap {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  kubectl_top_bytes: number;
-  docker_stats_bytes: number;
-  gap_bytes: number;
-  gap_page_cache_bytes: number | null;
-  cause: string;
-  docker_formula: string;
-  flags: string[];
-}
-
-/** Plain words for a cause: what an SRE should take away from the row. */
-export function causeInWords(r: Pick<TopGap, 'cause' | 'docker_formula' | 'gap_page_cache_bytes' | 'flags'>): string {
-  const cached = mib(r.gap_page_cache_bytes);
-  const mismatch = r.flags.includes('container-mismatch') ? " Careful: the only `docker stats` row printed for this pod is its k8s_POD_ pause container, a different container from the one kubectl top measures." : '';
-  switch (r.cause) {
-    case 'page-cache':
-      return `kubectl top counts ${cached} of active page cache that Docker's ${r.docker_formula} formula (usage − cache) subtracts; the kernel can reclaim it under pressure, yet kubelet eviction counts it.${mismatch}`;
-    case 'shmem':
-      return `${cached} is tmpfs/shared memory (/dev/shm): Docker's ${r.docker_formula} formula subtracts it as "cache", but it cannot be dropped and counts toward the OOM limit.${mismatch}`;
-    case 'rounding':
-      return 'The gap is the Docker CLI rounding to 4 significant digits.';
-    case 'time-skew':
-      return 'The tools sampled at different instants; memory moved in between.';
-    case 'container-mismatch':
-      return 'Different containers were compared (the pause container is not in kubectl top).';
-    case 'missing-source':
-      return 'One of the tools had no number for this pod in the capture.';
-    case 'unexplained':
-      return 'Part of the gap is not explained by page cache, shmem, rounding or sample skew: look closer.';
-    default:
-      return 'The tools agree within their tolerance.';
-  }
+/** Host facts of the demo's nodes, so explanations can name the Docker version. */
+function demoHosts(): Map<string, HostFacts> {
+  const hosts = new Map<string, HostFacts>();
+  for (const n of demoCluster()) hosts.set(n.name, n.host);
+  for (const b of articleCaptures()) if (b.host) hosts.set(b.node, b.host);
+  return hosts;
 }
 
 export async function runDemo(outDir: string, opts: { json: boolean }): Promise<number> {
@@ -72,37 +46,30 @@ export async function runDemo(outDir: string, opts: { json: boolean }): Promise<
       ...top.map((r) => [r.cluster, `${r.namespace}/${r.pod}`, mib(r.kubectl_top_bytes), mib(r.docker_stats_bytes), mib(r.gap_bytes), r.cause]),
     ]) + '\n\n',
   );
-  for (const r of top) process.stdout.write(`• ${r.namespace}/${r.pod}: ${causeInWords(r)}\n`);
+  const hosts = demoHosts();
+  for (const r of top) process.stdout.write(`• ${explainRow(r, hosts.get(r.node))}\n`);
   process.stdout.write(`\nTables (Parquet, hive-partitioned): ${out}/discrepancy, ${out}/samples${result.finish.trendRows > 0 ? `, ${out}/trends_daily` : ''}\n`);
-  for (const report of result.finish.reports) process.stdout.write(`Report: ${path.join(out, report)}\n`);
+  for (const report of result.finish.reports.filter((r) => r.endsWith('index.html'))) process.stdout.write(`Report: ${path.join(out, report)}\n`);
   process.stdout.write(`Query them:  npx memgap query "select * from discrepancy limit 10" --out ${outDir}\n`);
   return result.exitCode;
 }
 
+type TopGap = DiscrepancyRow & { cluster: string; dt: string };
+
+/** The worst capture of each pod by gap, read back from the Parquet the run wrote. */
 async function topGaps(out: string, limit = 8): Promise<TopGap[]> {
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   const glob = path.join(out, 'discrepancy', '*', '*', '*.parquet').replace(/'/g, "''");
   const reader = await con.runAndReadAll(`
-    select cluster, namespace, pod, kubectl_top_bytes, docker_stats_bytes, gap_bytes, gap_page_cache_bytes, cause, docker_formula, flags
+    select * replace (cast(dt as varchar) as dt)
     from read_parquet('${glob}', hive_partitioning = true)
     where level = 'pod' and gap_bytes is not null
     qualify row_number() over (partition by cluster, namespace, pod order by gap_bytes desc, captured_at) = 1
     order by gap_bytes desc limit ${limit}`);
   const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
   con.closeSync();
-  return rows.map((r) => ({
-    cluster: String(r.cluster),
-    namespace: String(r.namespace),
-    pod: String(r.pod),
-    kubectl_top_bytes: Number(r.kubectl_top_bytes),
-    docker_stats_bytes: Number(r.docker_stats_bytes),
-    gap_bytes: Number(r.gap_bytes),
-    gap_page_cache_bytes: r.gap_page_cache_bytes === null ? null : Number(r.gap_page_cache_bytes),
-    cause: String(r.cause),
-    docker_formula: String(r.docker_formula),
-    flags: (r.flags as string[] | null) ?? [],
-  }));
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])) as TopGap);
 }
 
 export function registerDemoCommand(program: Command): void {

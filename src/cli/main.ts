@@ -7,6 +7,7 @@ import { InvalidSnapshotError, UsageError } from '../errors.js';
 import { registerAgentCommand } from './agent.js';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerDemoCommand } from './demo.js';
+import { registerExplainCommand } from './explain.js';
 import { registerPackCommand } from './pack.js';
 import { registerQueryCommand } from './query.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAnalyzeCommand(program);
   registerPackCommand(program);
+  registerExplainCommand(program);
   registerQueryCommand(program);
   registerAgentCommand(program);
   return program;

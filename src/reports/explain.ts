@@ -17,7 +17,8 @@ export function mib(bytes: number | null | undefined): string {
 function dockerName(row: Pick<DiscrepancyRow, 'docker_formula'>, host?: HostFacts): string {
   const raw = host?.dockerVersion ?? (host?.containerRuntime?.startsWith('docker://') ? host.containerRuntime.slice('docker://'.length) : undefined);
   const m = raw ? /^(\d+)\.(\d+)/.exec(raw) : null;
-  if (m) return `Docker ${m[1]}.${m[2]!.padStart(2, '0')}`;
+  // Up to 20.10 Docker versions were YY.MM (18.06 — the runtime string says 18.6.1); since 23.0, semver.
+  if (m) return `Docker ${m[1]}.${Number(m[1]) <= 20 ? m[2]!.padStart(2, '0') : m[2]}`;
   if (row.docker_formula === 'legacy') return 'the Docker CLI (≤ 19.03 formula)';
   if (row.docker_formula === 'modern') return 'the Docker CLI (≥ 20.10 formula)';
   return 'docker stats';

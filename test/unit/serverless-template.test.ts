@@ -108,6 +108,12 @@ describe('packaged CloudFormation: functions and events', () => {
     expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
+  it('runs compact and daily one at a time (the manifest commit has no compare-and-swap)', () => {
+    const fns = Object.values(t.Resources).filter((r: any) => r.Type === 'AWS::Lambda::Function') as any[];
+    const reserved = Object.fromEntries(fns.map((f) => [f.Properties.FunctionName, f.Properties.ReservedConcurrentExecutions]));
+    expect(reserved).toEqual({ 'memgap-ci-compact': 1, 'memgap-ci-daily': 1, 'memgap-ci-ingest': undefined });
+  });
+
   it('schedules compact hourly and daily by cron', () => {
     const rules = ofType(t, 'AWS::Events::Rule').map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]);
     expect(rules.sort()).toEqual([
@@ -200,12 +206,11 @@ describe('packaged CloudFormation: least privilege', () => {
     );
   });
 
-  it('daily: read samples/ and discrepancy/, write trends_daily/ and reports/ only', () => {
+  it('daily: compact samples/ and discrepancy/, write trends_daily/ and reports/ only', () => {
     const s3 = grants(t, 'DailyRole').filter((g) => g.startsWith('s3:'));
     expect(s3.sort()).toEqual(
       [
-        `s3:GetObject ${S3}<data>/samples/*`,
-        `s3:GetObject ${S3}<data>/discrepancy/*`,
+        ...['GetObject', 'PutObject', 'DeleteObject'].flatMap((a) => [`s3:${a} ${S3}<data>/samples/*`, `s3:${a} ${S3}<data>/discrepancy/*`]),
         `s3:PutObject ${S3}<data>/trends_daily/*`,
         `s3:PutObject ${S3}<data>/reports/*`,
         `s3:ListBucket ${S3}<data>`,
