@@ -4,7 +4,7 @@
  * Parquet lets Athena read only the column chunks the query names. The figure is the sum of
  * those chunks' compressed sizes (parquet_metadata), footers excluded.
  *
- *   npx tsx scripts/athena-bytes.ts [--out <existing output folder>]
+ *   node scripts/run-ts.mjs scripts/athena-bytes.ts [--out <existing output folder>]
  *
  * Without --out it ingests the whole demo (seed article + 864 captures of the demo day) first.
  */

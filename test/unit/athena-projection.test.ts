@@ -37,7 +37,7 @@ function formatJavaDate(pattern: string, d: Date): string {
 }
 
 describe('serverless/athena.yml', () => {
-  it('is the generator output (run `npx tsx scripts/glue-tables.ts` after changing tables.ts or sql/)', () => {
+  it('is the generator output (run `node scripts/run-ts.mjs scripts/glue-tables.ts` after changing tables.ts or sql/)', () => {
     expect(text).toBe(renderAthenaYaml());
   });
 

@@ -6,7 +6,7 @@ import { columnsOf, PARTITION_COLUMNS, TABLES } from '../../src/outputs/tables.j
 describe('docs/columns.md', () => {
   const text = readFileSync(COLUMNS_MD, 'utf8');
 
-  it('is the generator output (run `npx tsx scripts/columns-doc.ts` after changing tables.ts)', () => {
+  it('is the generator output (run `node scripts/run-ts.mjs scripts/columns-doc.ts` after changing tables.ts)', () => {
     expect(text).toBe(renderColumnsDoc());
   });
 
