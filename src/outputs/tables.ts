@@ -145,7 +145,7 @@ export const trendsDailyColumns = {
   limit_bytes: nullable('bigint', { unit: BYTES, meaning: 'Last seen limit; NULL = unlimited' }),
   max_pct_of_limit: nullable('double', { unit: 'percent (0–100)', meaning: 'Maximum working_set_pct_of_limit' }),
   oom_kills: nullable('bigint', { unit: 'count', meaning: 'OOM kills during the day, from the increase of the cgroup counter' }),
-  leak_suspect: column('boolean', { unit: '', meaning: 'RSS (anonymous memory) grows steadily over the day; cache growth alone never counts', formula: 'the rule in docs/trends.md#leak-rule-leak_suspect (src/trends/rules.ts)' }),
+  leak_suspect: column('boolean', { unit: '', meaning: 'RSS (anonymous memory) grows steadily over the day; cache growth alone never counts. Rule: docs/columns.md#leak-rule', formula: 'src/trends/rules.ts, explained in docs/trends.md#leak-rule-leak_suspect' }),
   recommended_request_bytes: nullable('bigint', { unit: BYTES, meaning: 'Suggested memory request' }),
   recommended_limit_bytes: nullable('bigint', { unit: BYTES, meaning: 'Suggested memory limit' }),
   recommendation_reason: nullable('string', { unit: '', meaning: 'Why: which memory made the peak (anonymous vs active page cache)' }),
