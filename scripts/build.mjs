@@ -15,7 +15,7 @@ const common = {
 };
 
 const entries = { cli: 'src/cli/main.ts' };
-if (existsSync('scripts/bench.ts')) entries.bench = 'scripts/bench.ts';
+for (const name of ['bench', 'bench-agent', 'bench-trends']) if (existsSync(`scripts/${name}.ts`)) entries[name] = `scripts/${name}.ts`;
 await build({ ...common, entryPoints: entries, outdir: 'dist', outExtension: { '.js': '.mjs' }, packages: 'external' });
 
 const functions = existsSync('functions') ? readdirSync('functions').filter((f) => f.endsWith('.ts')) : [];
