@@ -12,8 +12,8 @@
  * files), WS the kubelet's working-set formula and DOCKER the CLI's formula for its era.
  */
 import type { HostFacts } from '../model/bundle.js';
-import type { MemoryQuantities, Sample, SourceKind } from '../model/sample.js';
-import type { DiscrepancyRow } from '../outputs/tables.js';
+import { emptyMemory, type MemoryQuantities, type Sample, type SourceKind } from '../model/sample.js';
+import { byteColumns, type DiscrepancyRow } from '../outputs/tables.js';
 import {
   type CgroupVersion,
   type DockerFormula,
@@ -119,7 +119,7 @@ function compareRows(a: DiscrepancyRow, b: DiscrepancyRow): number {
 
 /** Field-wise: the most direct source that has a value wins. */
 function mergedMemory(e: Entity): MemoryQuantities {
-  const out: MemoryQuantities = { usage: null, workingSet: null, rss: null, cache: null, activeFile: null, inactiveFile: null, shmem: null, mappedFile: null, swap: null, kernel: null, limit: null };
+  const out = emptyMemory();
   for (const source of CGROUP_ORDER) {
     const m = e.bySource[source]?.memory;
     if (!m) continue;
@@ -272,22 +272,6 @@ function dominantCause(gap: number, parts: { pageCache: number; shmem: number; r
   return ranked[0]![0];
 }
 
-function byteColumns(m: MemoryQuantities) {
-  return {
-    usage_bytes: m.usage,
-    working_set_bytes: m.workingSet,
-    rss_bytes: m.rss,
-    cache_bytes: m.cache,
-    active_file_bytes: m.activeFile,
-    inactive_file_bytes: m.inactiveFile,
-    shmem_bytes: m.shmem,
-    mapped_file_bytes: m.mappedFile,
-    swap_bytes: m.swap,
-    kernel_bytes: m.kernel,
-    limit_bytes: m.limit === 'unlimited' ? null : m.limit,
-  };
-}
-
 function roundOrNull(v: number | null): number | null {
   return v === null ? null : Math.round(v);
 }
@@ -308,7 +292,7 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
   const first = podEntity?.identity ?? null;
   const ref = members[0]?.row;
   const flags = new Set<string>();
-  const memory = podEntity ? mergedMemory(podEntity) : byteColumnsToMemory(null);
+  const memory = podEntity ? mergedMemory(podEntity) : emptyMemory();
 
   const topValues = apps.map((m) => m.row.kubectl_top_bytes);
   const dockerValues = apps.map((m) => m.row.docker_stats_bytes);
@@ -371,8 +355,4 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
 function commonFormula(apps: ContainerAnalysis[]): string {
   const formulas = new Set(apps.map((m) => m.row.docker_formula));
   return formulas.size === 1 ? [...formulas][0]! : 'unknown';
-}
-
-function byteColumnsToMemory(_: null): MemoryQuantities {
-  return { usage: null, workingSet: null, rss: null, cache: null, activeFile: null, inactiveFile: null, shmem: null, mappedFile: null, swap: null, kernel: null, limit: null };
 }

@@ -1,5 +1,5 @@
 import type { Sample } from '../model/sample.js';
-import type { SampleRow } from './tables.js';
+import { byteColumns, type SampleRow } from './tables.js';
 
 /** Canonical samples → rows of the `samples` table (node-level samples included). */
 export function sampleRows(samples: readonly Sample[], capturedAt: Date, node: string): SampleRow[] {
@@ -18,17 +18,7 @@ export function sampleRows(samples: readonly Sample[], capturedAt: Date, node: s
       level: s.identity.level,
       runtime_name: s.identity.runtimeName,
       cgroup_path: s.identity.cgroupPath,
-      usage_bytes: m.usage,
-      working_set_bytes: m.workingSet,
-      rss_bytes: m.rss,
-      cache_bytes: m.cache,
-      active_file_bytes: m.activeFile,
-      inactive_file_bytes: m.inactiveFile,
-      shmem_bytes: m.shmem,
-      mapped_file_bytes: m.mappedFile,
-      swap_bytes: m.swap,
-      kernel_bytes: m.kernel,
-      limit_bytes: m.limit === 'unlimited' ? null : m.limit,
+      ...byteColumns(m),
       limit_unlimited: m.limit === null ? null : m.limit === 'unlimited',
       reported_bytes: s.reported ? Math.round(s.reported.bytes) : null,
       reported_uncertainty_bytes: s.reported ? Math.ceil(s.reported.uncertaintyBytes) : null,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { MemoryQuantities } from '../model/sample.js';
 
 /**
  * The public tables (SPEC §3.3). Each column is declared once, here, as a zod schema carrying
@@ -187,4 +188,21 @@ export function columnsOf(table: TableDef): ColumnInfo[] {
     if (!meta?.glue) throw new Error(`column ${table.name}.${name} has no contract metadata`);
     return { name, nullable: (schema as z.ZodType).safeParse(null).success, ...meta };
   });
+}
+
+/** The cgroup byte columns shared by `samples` and `discrepancy`, from canonical quantities. */
+export function byteColumns(m: MemoryQuantities) {
+  return {
+    usage_bytes: m.usage,
+    working_set_bytes: m.workingSet,
+    rss_bytes: m.rss,
+    cache_bytes: m.cache,
+    active_file_bytes: m.activeFile,
+    inactive_file_bytes: m.inactiveFile,
+    shmem_bytes: m.shmem,
+    mapped_file_bytes: m.mappedFile,
+    swap_bytes: m.swap,
+    kernel_bytes: m.kernel,
+    limit_bytes: m.limit === 'unlimited' ? null : m.limit,
+  };
 }

@@ -6,7 +6,7 @@ import { captureFileKey, quarantineErrorKey, quarantineKey } from '../outputs/la
 import { writeParquet } from '../outputs/parquet.js';
 import { sampleRows } from '../outputs/sample-rows.js';
 import { TABLES } from '../outputs/tables.js';
-import { parseCaptureJson, readCaptureBytes } from '../sources/bundle.js';
+import { parseCaptureJson, readAllCapped, readCaptureBytes } from '../sources/bundle.js';
 import { parseCaptureSources } from '../sources/index.js';
 import type { ObjectStore } from '../store/port.js';
 
@@ -68,21 +68,6 @@ export async function ingestObject(input: ObjectStore, key: string, output: Obje
     written: [samplesKey, discrepancyKey],
     containers: discrepancy.filter((r) => r.level === 'container').length,
   };
-}
-
-async function readAllCapped(stream: Readable, cap: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    total += b.length;
-    if (total > cap) {
-      stream.destroy();
-      return null;
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks, total);
 }
 
 /** Nothing is lost: the original bytes go to quarantine/<key>, the reasons beside them. */

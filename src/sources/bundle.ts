@@ -19,21 +19,11 @@ export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, l
   const cap = limits.maxDecompressedBytes;
   const tooLarge = () => new InvalidSnapshotError({ source: 'bundle', path: '', reason: `decompressed size exceeds the limit of ${cap} bytes` });
   let raw: Buffer;
-  if (Buffer.isBuffer(source) || source instanceof Uint8Array) {
-    raw = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-  } else {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of source) {
-      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      total += b.length;
-      if (total > cap) {
-        source.destroy();
-        throw tooLarge();
-      }
-      chunks.push(b);
-    }
-    raw = Buffer.concat(chunks, total);
+  if (Buffer.isBuffer(source) || source instanceof Uint8Array) raw = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  else {
+    const read = await readAllCapped(source, cap);
+    if (read === null) throw tooLarge();
+    raw = read;
   }
   if (raw[0] !== GZIP_MAGIC[0] || raw[1] !== GZIP_MAGIC[1]) {
     if (raw.length > cap) throw tooLarge();
@@ -45,6 +35,22 @@ export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, l
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `cannot decompress: ${(err as Error).message}` });
   }
+}
+
+/** Reads a stream whole, or returns null (and stops reading) once it exceeds `cap` bytes. */
+export async function readAllCapped(stream: Readable, cap: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    total += b.length;
+    if (total > cap) {
+      stream.destroy();
+      return null;
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /**
