@@ -24,8 +24,8 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number | null
 export class QuantileAccumulator {
   private values: Float64Array | null = new Float64Array(16);
   private n = 0;
-  private pos: Map<number, number> | null = null;
-  private neg: Map<number, number> | null = null;
+  private pos: Buckets | null = null;
+  private neg: Buckets | null = null;
   private zeros = 0;
 
   get count(): number {
@@ -55,17 +55,15 @@ export class QuantileAccumulator {
   private toSketch(): void {
     const vals = this.values!.subarray(0, this.n);
     this.values = null;
-    this.pos = new Map();
-    this.neg = new Map();
+    this.pos = new Buckets();
+    this.neg = new Buckets();
     for (const v of vals) this.sketchAdd(v);
   }
 
   private sketchAdd(v: number): void {
     if (v === 0) this.zeros++;
     else {
-      const m = v > 0 ? this.pos! : this.neg!;
-      const i = Math.ceil(Math.log(Math.abs(v)) / LOG_GAMMA);
-      m.set(i, (m.get(i) ?? 0) + 1);
+      (v > 0 ? this.pos! : this.neg!).add(Math.ceil(Math.log(Math.abs(v)) / LOG_GAMMA));
     }
   }
 
@@ -74,20 +72,78 @@ export class QuantileAccumulator {
     if (this.values) return nearestRank(this.values.slice(0, this.n).sort(), p);
     const rank = Math.min(this.n, Math.max(1, Math.ceil((p / 100) * this.n)));
     // Ascending: most negative first (largest |v| bucket), zeros, then positives.
-    const negKeys = [...this.neg!.keys()].sort((a, b) => b - a);
+    const neg = this.neg!.ascending();
     let seen = 0;
-    for (const k of negKeys) {
-      seen += this.neg!.get(k)!;
-      if (seen >= rank) return -bucketValue(k);
+    for (let j = neg.length - 2; j >= 0; j -= 2) {
+      seen += neg[j + 1]!;
+      if (seen >= rank) return -bucketValue(neg[j]!);
     }
     seen += this.zeros;
     if (seen >= rank) return 0;
-    const posKeys = [...this.pos!.keys()].sort((a, b) => a - b);
-    for (const k of posKeys) {
-      seen += this.pos!.get(k)!;
-      if (seen >= rank) return bucketValue(k);
+    const pos = this.pos!.ascending();
+    for (let j = 0; j < pos.length; j += 2) {
+      seen += pos[j + 1]!;
+      if (seen >= rank) return bucketValue(pos[j]!);
     }
-    return bucketValue(posKeys[posKeys.length - 1]!);
+    return bucketValue(pos[pos.length - 2]!);
+  }
+}
+
+/**
+ * Bucket counts of one sign. A series' values usually span a few dozen buckets (a factor of
+ * γ^48 ≈ 1.6 per 48), so the counts live in a dense window of bucket indexes: an array
+ * increment per value instead of a Map lookup and insert, the sketch's main cost at 28.8 M
+ * values. A window wider than MAX_DENSE buckets (values over a factor of e^20) moves to a Map.
+ */
+const MAX_DENSE = 2048;
+class Buckets {
+  private lo = 0;
+  private counts: Uint32Array | null = null;
+  private map: Map<number, number> | null = null;
+
+  add(i: number): void {
+    const c = this.counts;
+    if (c) {
+      const j = i - this.lo;
+      if (j >= 0 && j < c.length) c[j]!++;
+      else this.grow(i);
+    } else if (this.map) this.map.set(i, (this.map.get(i) ?? 0) + 1);
+    else {
+      this.counts = new Uint32Array(16);
+      this.lo = i - 8;
+      this.counts[8] = 1;
+    }
+  }
+
+  private grow(i: number): void {
+    const c = this.counts!;
+    const hi = Math.max(this.lo + c.length - 1, i);
+    const lo = Math.min(this.lo, i);
+    if (hi - lo + 1 > MAX_DENSE) {
+      this.map = new Map();
+      for (let j = 0; j < c.length; j++) if (c[j]! > 0) this.map.set(this.lo + j, c[j]!);
+      this.counts = null;
+      this.map.set(i, (this.map.get(i) ?? 0) + 1);
+      return;
+    }
+    const len = Math.min(MAX_DENSE, Math.max(2 * c.length, hi - lo + 1));
+    const newLo = i < this.lo ? hi - len + 1 : this.lo;
+    const grown = new Uint32Array(len);
+    grown.set(c, this.lo - newLo);
+    this.counts = grown;
+    this.lo = newLo;
+    grown[i - newLo]!++;
+  }
+
+  /** [index, count, index, count, …] of the non-empty buckets, by ascending index. */
+  ascending(): number[] {
+    const out: number[] = [];
+    if (this.counts) {
+      for (let j = 0; j < this.counts.length; j++) if (this.counts[j]! > 0) out.push(this.lo + j, this.counts[j]!);
+    } else if (this.map) {
+      for (const k of [...this.map.keys()].sort((a, b) => a - b)) out.push(k, this.map.get(k)!);
+    }
+    return out;
   }
 }
 
