@@ -132,14 +132,31 @@ function plainNumbers(view: DataView, off: number, n: number, k: Extract<Kind, {
   return off;
 }
 
-function plainStrings(view: DataView, off: number, n: number, out: unknown[]): number {
+function plainStrings(view: DataView, off: number, n: number, out: unknown[], at = 0): number {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   for (let i = 0; i < n; i++) {
     const len = view.getUint32(off, true);
-    out[i] = utf8.decode(bytes.subarray(off + 4, off + 4 + len));
+    out[at + i] = utf8.decode(bytes.subarray(off + 4, off + 4 + len));
     off += 4 + len;
   }
   return off;
+}
+
+const dictionaryOf = new WeakMap<object, DictionaryCodes>();
+
+export interface DictionaryCodes {
+  dictionary: readonly unknown[];
+  /** per row, the index in `dictionary` (-1 for NULL) */
+  codes: Int32Array;
+}
+
+/**
+ * The dictionary codes behind a string column that forEachRowGroup decoded from a
+ * dictionary-encoded chunk: equal codes are equal strings, so a caller can key on small
+ * integers instead of hashing strings. Undefined for any other array (a slice, a PLAIN chunk).
+ */
+export function dictionaryCodes(column: ArrayLike<unknown>): DictionaryCodes | undefined {
+  return dictionaryOf.get(column as object);
 }
 
 /**
@@ -163,6 +180,8 @@ function decodeFlatChunk(file: ArrayBuffer, meta: ColumnMetaData, el: SchemaElem
   let scratchStrs: unknown[] = [];
   let defs = new Uint8Array(0);
   let idx = new Int32Array(0);
+  // Dictionary codes of a string chunk (-1 = NULL), kept while every page is dictionary-coded.
+  let codes: Int32Array | null = strs ? new Int32Array(n) : null;
   while (row < n) {
     if (reader.offset >= reader.view.byteLength) return null;
     const header = parquetHeader(reader);
@@ -217,18 +236,24 @@ function decodeFlatChunk(file: ArrayBuffer, meta: ColumnMetaData, el: SchemaElem
       voff = 0;
     } else return null;
     if (row + count > n) return null;
-    // Decode the non-NULL values of the page densely, then place them by definition level.
-    let dense: Float64Array | unknown[];
+    // Decode the page's non-NULL values: straight into the output when it has no NULL, else
+    // densely into scratch and then placed by definition level.
+    const dense = !optional || nonNull === count;
+    let out: Float64Array | unknown[];
+    let at: number;
+    if (dense) {
+      out = nums ?? strs!;
+      at = row;
+    } else {
+      if (nums && scratchNums.length < nonNull) scratchNums = new Float64Array(nonNull);
+      if (strs && scratchStrs.length < nonNull) scratchStrs = new Array<unknown>(nonNull);
+      out = nums ? scratchNums : scratchStrs;
+      at = 0;
+    }
     if (encoding === 'PLAIN') {
-      if (nums) {
-        if (scratchNums.length < nonNull) scratchNums = new Float64Array(nonNull);
-        plainNumbers(values, voff, nonNull, k as Extract<Kind, { kind: 'number' }>, scratchNums);
-        dense = scratchNums;
-      } else {
-        if (scratchStrs.length < nonNull) scratchStrs = new Array<unknown>(nonNull);
-        plainStrings(values, voff, nonNull, scratchStrs);
-        dense = scratchStrs;
-      }
+      codes = null;
+      if (nums) plainNumbers(values, voff, nonNull, k as Extract<Kind, { kind: 'number' }>, at === 0 ? (out as Float64Array) : (out as Float64Array).subarray(at));
+      else plainStrings(values, voff, nonNull, out as unknown[], at);
     } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dict) {
       if (idx.length < nonNull) idx = new Int32Array(nonNull);
       const ix = idx.subarray(0, nonNull);
@@ -237,36 +262,25 @@ function decodeFlatChunk(file: ArrayBuffer, meta: ColumnMetaData, el: SchemaElem
         if (bitWidth === 0) ix.fill(0);
         else readRleBitPackedHybrid({ view: values, offset: voff + 1 }, bitWidth, ix, values.byteLength - voff - 1);
       }
-      if (nums) {
-        if (scratchNums.length < nonNull) scratchNums = new Float64Array(nonNull);
-        const d = dict as Float64Array;
-        for (let i = 0; i < nonNull; i++) {
-          const j = ix[i]!;
-          if (j >= d.length) return null;
-          scratchNums[i] = d[j]!;
-        }
-        dense = scratchNums;
-      } else {
-        if (scratchStrs.length < nonNull) scratchStrs = new Array<unknown>(nonNull);
-        const d = dict as unknown[];
-        for (let i = 0; i < nonNull; i++) {
-          const j = ix[i]!;
-          if (j >= d.length) return null;
-          scratchStrs[i] = d[j];
-        }
-        dense = scratchStrs;
+      const d = dict;
+      for (let i = 0; i < nonNull; i++) {
+        const j = ix[i]!;
+        if (j >= d.length) return null;
+        out[at + i] = d[j];
+      }
+      if (codes && dense) codes.set(ix, row);
+      else if (codes) {
+        let vi = 0;
+        for (let i = 0; i < count; i++) codes[row + i] = defs[i] ? ix[vi++]! : -1;
       }
     } else return null;
-    if (!optional || nonNull === count) {
-      if (nums) nums.set((dense as Float64Array).subarray(0, count), row);
-      else for (let i = 0; i < count; i++) strs![row + i] = (dense as unknown[])[i];
-    } else {
+    if (!dense) {
       valid ??= new Uint8Array(n).fill(1);
       let vi = 0;
       for (let i = 0; i < count; i++) {
         if (defs[i]) {
-          if (nums) nums[row + i] = (dense as Float64Array)[vi++]!;
-          else strs![row + i] = (dense as unknown[])[vi++];
+          if (nums) nums[row + i] = scratchNums[vi++]!;
+          else strs![row + i] = scratchStrs[vi++];
         } else {
           valid[row + i] = 0;
           if (strs) strs[row + i] = null;
@@ -275,7 +289,10 @@ function decodeFlatChunk(file: ArrayBuffer, meta: ColumnMetaData, el: SchemaElem
     }
     row += count;
   }
-  if (strs) return strs;
+  if (strs) {
+    if (codes && dict) dictionaryOf.set(strs, { dictionary: dict as unknown[], codes });
+    return strs;
+  }
   if (!valid) return nums!;
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) out[i] = valid[i] ? nums![i] : null;

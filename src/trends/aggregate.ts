@@ -4,6 +4,7 @@
  * quantiles.ts), so memory grows with the number of series, not with the samples.
  */
 import type { TrendsDailyRow } from '../outputs/tables.js';
+import { dictionaryCodes } from '../read/parquet-read.js';
 import { LinearFit } from './fit.js';
 import { QuantileAccumulator } from './quantiles.js';
 import { isLeakSuspect, recommend, type PeakKind } from './rules.js';
@@ -109,30 +110,24 @@ export class TrendsAggregator {
     // "seen in this batch" so nothing of size #series is cleared per batch).
     const batch = ++this.batch;
     const touched: number[] = [];
+    // When every key column is dictionary-coded, a row's series is a function of its six codes:
+    // resolve each distinct code tuple once per batch, not each row by string hashing.
+    const keyCodes = [pod, uid, ctr, level, node, ns].map((col) => dictionaryCodes(col));
+    let radix = 1;
+    for (const kc of keyCodes) radix *= kc ? kc.dictionary.length + 1 : Number.POSITIVE_INFINITY;
+    const byCodes = radix <= Number.MAX_SAFE_INTEGER ? new Map<number, Series>() : null;
+    const [podC, uidC, ctrC, levelC, nodeC, nsC] = keyCodes.map((kc) => kc?.codes ?? new Int32Array(0)) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+    const [uidN, ctrN, levelN, nodeN, nsN] = keyCodes.slice(1).map((kc) => (kc ? kc.dictionary.length + 1 : 0)) as [number, number, number, number, number];
     for (let i = 0; i < n; i++) {
-      const podName = (pod[i] as string | null) ?? '';
-      let list = this.series.get(podName);
-      if (!list) this.series.set(podName, (list = []));
-      const lv = level[i] as string, nd = node[i] as string, nsv = (ns[i] as string | null) ?? null, uv = (uid[i] as string | null) ?? null, cv = (ctr[i] as string | null) ?? null;
       let s: Series | undefined;
-      for (const x of list) {
-        if (x.container === cv && x.level === lv && x.node === nd && x.namespace === nsv && x.podUid === uv) {
-          s = x;
-          break;
-        }
+      let key = 0;
+      if (byCodes) {
+        key = (((((podC[i]! + 1) * uidN + uidC[i]! + 1) * ctrN + ctrC[i]! + 1) * levelN + levelC[i]! + 1) * nodeN + nodeC[i]! + 1) * nsN + nsC[i]! + 1;
+        s = byCodes.get(key);
       }
       if (!s) {
-        s = new Series(this.all.length, nd, nsv, (pod[i] as string | null) ?? null, uv, cv, lv);
-        list.push(s);
-        this.all.push(s);
-        if (this.stamp.length < this.all.length) {
-          const grown = new Int32Array(Math.max(64, this.all.length * 2));
-          grown.set(this.stamp);
-          this.stamp = grown;
-          const runs = new Int32Array(grown.length);
-          runs.set(this.runStart);
-          this.runStart = runs;
-        }
+        s = this.resolve(pod[i] as string | null, uid[i] as string | null, ctr[i] as string | null, level[i] as string, node[i] as string, ns[i] as string | null);
+        byCodes?.set(key, s);
       }
       const id = s.id;
       sid[i] = id;
@@ -160,6 +155,28 @@ export class TrendsAggregator {
       from = to;
     }
     this.rows += n;
+  }
+
+  private resolve(podValue: string | null, uidValue: string | null, ctrValue: string | null, lv: string, nd: string, nsValue: string | null): Series {
+    const podName = podValue ?? '';
+    let list = this.series.get(podName);
+    if (!list) this.series.set(podName, (list = []));
+    const nsv = nsValue ?? null, uv = uidValue ?? null, cv = ctrValue ?? null;
+    for (const x of list) {
+      if (x.container === cv && x.level === lv && x.node === nd && x.namespace === nsv && x.podUid === uv) return x;
+    }
+    const s = new Series(this.all.length, nd, nsv, podValue ?? null, uv, cv, lv);
+    list.push(s);
+    this.all.push(s);
+    if (this.stamp.length < this.all.length) {
+      const grown = new Int32Array(Math.max(64, this.all.length * 2));
+      grown.set(this.stamp);
+      this.stamp = grown;
+      const runs = new Int32Array(grown.length);
+      runs.set(this.runStart);
+      this.runStart = runs;
+    }
+    return s;
   }
 
   /** The rows order[from…to) of one series, in order. */

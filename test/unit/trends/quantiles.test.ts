@@ -44,4 +44,26 @@ describe('nearest-rank percentiles', () => {
       { numRuns: 40 },
     );
   });
+
+  it('the sketch keeps the bound whether its buckets stay in the dense window or overflow to a map', () => {
+    // Narrow: 100 MiB ± 30 % spans ln(1.3/0.7)/ln(γ) ≈ 62 buckets (dense window, grown both ways
+    // since values arrive in random order). Wide: 1 … 2^50 spans ≈ 3,466 buckets > 2,048 (map).
+    const MiB = 1024 * 1024;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.integer({ min: 70 * MiB, max: 130 * MiB }), { minLength: EXACT_LIMIT + 1, maxLength: EXACT_LIMIT * 3 }),
+          fc.array(fc.integer({ min: 1, max: 2 ** 50 }), { minLength: EXACT_LIMIT + 1, maxLength: EXACT_LIMIT * 3 }),
+        ),
+        fc.constantFrom(1, 50, 95, 100),
+        (values, p) => {
+          const acc = new QuantileAccumulator();
+          for (const x of values) acc.add(x);
+          const exact = nearestRank([...values].sort((a, b) => a - b), p)!;
+          expect(Math.abs(acc.quantile(p)! - exact)).toBeLessThanOrEqual(SKETCH_ALPHA * exact + 1e-6);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
