@@ -1,25 +1,44 @@
 /**
  * Agent capture benchmark for `npm run bench`: one 110-pod node (the kubelet's default
  * max-pods), each pod a pause + an app container, so 220 Docker containers, 330 cgroups and a
- * ~300 KB /stats/summary. The fake kubelet and Docker run in a child process; the numbers are
- * this process's: CPU (user + system) per capture — collect, validate, JSON, gzip, spool write —
- * and the RSS at each capture's high point, which includes Node itself (~40 MiB) and whatever the
- * caller loaded before: run it in a fresh process for the agent's own figure.
+ * ~300 KB /stats/summary.
+ *
+ * Three processes, so each number belongs to the agent alone: this one builds the fake node
+ * (cgroup tree, certificate, payloads), a child serves the fake kubelet and Docker, and another
+ * child is the agent — started like the image starts it (AGENT_NODE_FLAGS, no NODE_OPTIONS), it
+ * loads the agent code, captures, validates, gzips and spools, and reports its own CPU (user +
+ * system) per capture and its own peak RSS (the kernel's high-water mark for the whole process
+ * life: Node itself, the code it loaded, warm-up and every capture).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleKey, encodeBundle } from './bundle.js';
-import { captureOnce } from './capture.js';
+import { captureOnce, type CaptureConfig } from './capture.js';
 import { dockerStatsBody, selfSignedCert, startFakeServers, syntheticPods, writeCgroupTree, type FakePod } from './fake-host.js';
+import { AGENT_NODE_FLAGS } from './runtime.js';
 import { Spool } from './spool.js';
 
 export interface AgentBenchResult {
   cpuMsPerCapture: number;
-  /** Process RSS at the captures' high points (Node itself included). */
+  /** The agent process's maxRSS (getrusage): its highest RSS from start to the last capture. */
   peakRssMiB: number;
-  /** RSS of this process when the benchmark started: peakRssMiB − this ≈ what capturing adds. */
+  /** RSS of the agent process once its code is loaded, before the first capture. */
   baselineRssMiB: number;
+  /** Gzip bundle size of one capture. */
+  bundleBytes: number;
+}
+
+/** Set in the agent child's environment: the path of its JSON config. */
+export const BENCH_AGENT_ENV = 'MEMGAP_BENCH_AGENT_CONFIG';
+
+interface AgentRoleConfig {
+  capture: CaptureConfig & { now?: never };
+  spoolDir: string;
+  captures: number;
+  expectCgroups: number;
+  expectDocker: number;
 }
 
 /** A /stats/summary for the fake pods, with the blocks a real kubelet sends per pod and container. */
@@ -49,8 +68,11 @@ function syntheticSummary(pods: FakePod[], at: string): string {
   });
 }
 
-export async function benchAgentCapture(options: { pods?: number; captures?: number } = {}): Promise<AgentBenchResult> {
-  const baselineRss = process.memoryUsage.rss();
+/**
+ * The orchestrator. `agentEntry` is a script that calls `runBenchAgentRole()` when BENCH_AGENT_ENV
+ * is set (scripts/bench-agent.ts, bundled, is: it passes its own path).
+ */
+export async function benchAgentCapture(options: { agentEntry: string; pods?: number; captures?: number; /** Experiments only: flags on top of AGENT_NODE_FLAGS. */ extraNodeFlags?: string[] }): Promise<AgentBenchResult> {
   const podCount = options.pods ?? 110;
   const captures = options.captures ?? 20;
   // tmpfs when there is one: the real cgroup tree is an in-memory filesystem too.
@@ -70,49 +92,59 @@ export async function benchAgentCapture(options: { pods?: number; captures?: num
     docker: pods.flatMap((p) => p.containers.map((c) => ({ id: c.id, name: `/k8s_${c.name}_${p.name}_${p.namespace}_${p.uid}_0`, stats: JSON.stringify(dockerStatsBody(p, c, 1, at)) }))),
   });
   try {
-    const spool = new Spool(path.join(dir, 'spool'), 1024 ** 3);
-    let minute = 0;
-    const config = {
-      cluster: 'bench',
-      node: 'bench-node',
-      kubeletUrl: servers.kubeletUrl,
-      tokenFile,
-      caFile: tls.certFile,
-      dockerSocket: servers.dockerSocket!,
-      crictl: false as const,
-      cgroupRoot,
-      now: () => new Date(Date.UTC(2026, 10, 27, 0, minute++)),
+    const role: AgentRoleConfig = {
+      capture: { cluster: 'bench', node: 'bench-node', kubeletUrl: servers.kubeletUrl, tokenFile, caFile: tls.certFile, dockerSocket: servers.dockerSocket!, crictl: false, cgroupRoot },
+      spoolDir: path.join(dir, 'spool'),
+      captures,
+      expectCgroups: podCount * 3,
+      expectDocker: podCount * 2,
     };
-    let peakRss = 0;
-    const sample = (): void => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    };
-    const one = async (): Promise<void> => {
-      const { bundle } = await captureOnce(config);
-      sample();
-      if (bundle.sources.cgroups?.length !== podCount * 3 || bundle.sources.dockerApiStats?.length !== podCount * 2) {
-        throw new Error('bench: the capture missed part of the fake node');
-      }
-      const body = encodeBundle(bundle);
-      sample(); // bundle object, its JSON and the gzip all alive: the capture's high point
-      spool.add(bundleKey(bundle), body);
-    };
-    for (let i = 0; i < 3; i++) await one(); // JIT and TLS session warm-up
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    peakRss = 0;
-    const before = process.cpuUsage();
-    for (let i = 0; i < captures; i++) await one();
-    const used = process.cpuUsage(before);
-    return {
-      cpuMsPerCapture: Math.round(((used.user + used.system) / 1000 / captures) * 100) / 100,
-      // Sampled at the capture's high points, after a GC: the fake node's setup (writing 330
-      // cgroup folders, building 220 Docker bodies) would otherwise set the process's maxRSS.
-      peakRssMiB: Math.round((peakRss / 1024 / 1024) * 10) / 10,
-      baselineRssMiB: Math.round((baselineRss / 1024 / 1024) * 10) / 10,
-    };
+    const configFile = path.join(dir, 'agent.json');
+    writeFileSync(configFile, JSON.stringify(role));
+    // The image sets no NODE_OPTIONS; `npm run bench` does (--openssl-legacy-provider, for s3rver).
+    const env: NodeJS.ProcessEnv = { ...process.env, [BENCH_AGENT_ENV]: configFile };
+    delete env.NODE_OPTIONS;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...(options.extraNodeFlags ?? []), options.agentEntry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (text += t));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`bench agent exited with ${code}`))));
+    });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as AgentBenchResult;
   } finally {
     await servers.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The agent process's side: capture as `runAgent` does (capture → gzip → spool), measure, print JSON. */
+export async function runBenchAgentRole(configFile: string): Promise<AgentBenchResult> {
+  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const baselineRss = process.memoryUsage.rss();
+  const role = JSON.parse(readFileSync(configFile, 'utf8')) as AgentRoleConfig;
+  const spool = new Spool(role.spoolDir, 1024 ** 3);
+  let minute = 0;
+  const config: CaptureConfig = { ...role.capture, now: () => new Date(Date.UTC(2026, 10, 27, 0, minute++)) };
+  let bundleBytes = 0;
+  const one = async (): Promise<void> => {
+    const { bundle } = await captureOnce(config);
+    if (bundle.sources.cgroups?.length !== role.expectCgroups || bundle.sources.dockerApiStats?.length !== role.expectDocker || bundle.sources.kubeletSummary === undefined) {
+      throw new Error('bench: the capture missed part of the fake node');
+    }
+    const body = await encodeBundle(bundle);
+    bundleBytes = body.length;
+    spool.add(bundleKey(bundle), body);
+  };
+  for (let i = 0; i < 3; i++) await one(); // JIT and TLS warm-up
+  const before = process.cpuUsage();
+  for (let i = 0; i < role.captures; i++) await one();
+  const used = process.cpuUsage(before);
+  return {
+    cpuMsPerCapture: Math.round(((used.user + used.system) / 1000 / role.captures) * 100) / 100,
+    // maxRSS is in KiB on Linux.
+    peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    baselineRssMiB: mib(baselineRss),
+    bundleBytes,
+  };
 }

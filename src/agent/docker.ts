@@ -1,4 +1,5 @@
 import { HttpStatusError, type HttpLimits } from './http.js';
+import { RawJson } from './raw-json.js';
 import { UnixHttpConnection } from './unix-http.js';
 
 export interface DockerConfig {
@@ -11,7 +12,7 @@ export interface DockerConfig {
 
 export interface DockerCapture {
   /** Verbatim `GET /containers/{id}/stats?stream=false` bodies, in /containers/json order. */
-  stats: unknown[];
+  stats: RawJson[];
   version?: string;
   /** Containers whose stats call failed (gone between list and stats, usually). */
   failed: number;
@@ -30,40 +31,48 @@ interface ContainerListItem {
 export async function collectDocker(config: DockerConfig): Promise<DockerCapture> {
   const width = Math.max(1, config.concurrency ?? 4);
   const connections = Array.from({ length: width }, () => new UnixHttpConnection(config.socketPath, config.limits));
-  const getOn = async (conn: UnixHttpConnection, path: string): Promise<string> => {
+  const getOn = async (conn: UnixHttpConnection, path: string): Promise<Buffer> => {
     const res = await conn.get(path);
     if (res.status < 200 || res.status > 299) throw new HttpStatusError(`unix:${config.socketPath}${path}`, res.status);
-    return res.body.toString('utf8');
+    return res.body;
   };
   try {
     const version = await getOn(connections[0]!, '/version').then(
       (t) => {
-        const v = (JSON.parse(t) as { Version?: unknown }).Version;
+        // The version is a nicety: a garbled /version body must not cost the stats.
+        let v: unknown;
+        try {
+          v = (JSON.parse(t.toString('utf8')) as { Version?: unknown }).Version;
+        } catch {
+          return undefined;
+        }
         return typeof v === 'string' ? v.slice(0, 256) : undefined;
       },
       () => undefined,
     );
-    const list = JSON.parse(await getOn(connections[0]!, '/containers/json')) as unknown;
+    const list = JSON.parse((await getOn(connections[0]!, '/containers/json')).toString('utf8')) as unknown;
     if (!Array.isArray(list)) throw new Error('docker /containers/json: not an array');
     const ids = (list as ContainerListItem[])
       .map((c) => c.Id)
       .filter((id): id is string => typeof id === 'string' && /^[0-9a-f]{12,64}$/.test(id))
       .slice(0, config.maxContainers ?? 10_000);
-    const stats: unknown[] = new Array(ids.length);
+    const stats: (RawJson | undefined)[] = new Array(ids.length);
     let failed = 0;
     let next = 0;
     const worker = async (conn: UnixHttpConnection): Promise<void> => {
       while (next < ids.length) {
         const i = next++;
         try {
-          stats[i] = JSON.parse(await getOn(conn, `/containers/${ids[i]!}/stats?stream=false&one-shot=true`)) as unknown;
+          const body = RawJson.object(await getOn(conn, `/containers/${ids[i]!}/stats?stream=false&one-shot=true`));
+          if (body) stats[i] = body;
+          else failed++;
         } catch {
           failed++;
         }
       }
     };
     await Promise.all(connections.slice(0, Math.max(1, Math.min(width, ids.length))).map(worker));
-    return { stats: stats.filter((s) => s !== undefined), failed, ...(version ? { version } : {}) };
+    return { stats: stats.filter((s): s is RawJson => s !== undefined), failed, ...(version ? { version } : {}) };
   } finally {
     for (const c of connections) c.close();
   }

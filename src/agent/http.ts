@@ -25,7 +25,12 @@ export interface GetOptions extends HttpLimits {
 }
 
 /** GET → body text. Rejects non-2xx, oversize bodies and timeouts (the whole exchange, not idle). */
-export function httpGet(options: GetOptions): Promise<string> {
+export async function httpGet(options: GetOptions): Promise<string> {
+  return (await httpGetBytes(options)).toString('utf8');
+}
+
+/** GET → body bytes, for payloads the agent passes on verbatim (no string on the JS heap). */
+export function httpGetBytes(options: GetOptions): Promise<Buffer> {
   const { url } = options;
   const isHttps = url.protocol === 'https:';
   const request = isHttps ? https.request : http.request;
@@ -56,7 +61,7 @@ export function httpGet(options: GetOptions): Promise<string> {
           }
           chunks.push(chunk);
         });
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
         res.on('error', reject);
       },
     );

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { httpGet, type HttpLimits } from './http.js';
+import { httpGet, httpGetBytes, type HttpLimits } from './http.js';
+import { RawJson } from './raw-json.js';
 
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -17,7 +18,7 @@ export interface KubeletConfig {
  * identity (SubjectAccessReview); the read-only port has no auth at all, which is why it is only
  * used when the operator opts in.
  */
-export async function fetchKubeletSummary(config: KubeletConfig): Promise<unknown> {
+export async function fetchKubeletSummary(config: KubeletConfig): Promise<RawJson> {
   const url = new URL('/stats/summary', config.baseUrl);
   const headers: Record<string, string> = {};
   let ca: Buffer | undefined;
@@ -25,8 +26,11 @@ export async function fetchKubeletSummary(config: KubeletConfig): Promise<unknow
     if (config.tokenFile) headers.authorization = `Bearer ${(await readFile(config.tokenFile, 'utf8')).trim()}`;
     if (config.caFile) ca = await readFile(config.caFile);
   }
-  const text = await httpGet({ url, headers, ...(ca ? { ca } : {}), ...config.limits });
-  return JSON.parse(text) as unknown;
+  const bytes = await httpGetBytes({ url, headers, ...(ca ? { ca } : {}), ...config.limits });
+  // Kept as bytes: the bundle carries it verbatim (RawJson), so it is checked, never re-encoded.
+  const raw = RawJson.object(bytes);
+  if (!raw) throw new Error(`GET ${url.toString()}: not a JSON object`);
+  return raw;
 }
 
 export interface NodeInfoFacts {

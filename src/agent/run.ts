@@ -50,7 +50,7 @@ export async function runAgent(options: AgentRunOptions): Promise<{ captures: nu
       try {
         const { bundle, report } = await captureOnce(options.capture, log);
         const key = bundleKey(bundle);
-        const body = encodeBundle(bundle);
+        const body = await encodeBundle(bundle);
         spool.add(key, body);
         uploader.notify();
         captures++;

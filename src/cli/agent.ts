@@ -2,14 +2,22 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { CLUSTER_PATTERN, NODE_PATTERN } from '../model/bundle.js';
-import { openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { bundleKey, encodeBundle } from '../agent/bundle.js';
 import { captureOnce, type CaptureConfig } from '../agent/capture.js';
+import { CLUSTER_PATTERN, NODE_PATTERN, validName } from '../agent/envelope.js';
 import { SA_DIR } from '../agent/kubelet.js';
 import { errorFields, jsonLogger, type LogLevel } from '../agent/log.js';
 import { runAgent } from '../agent/run.js';
+
+/**
+ * The shared `openStore`, loaded on first use: it pulls in the AWS SDK (~15 MiB of RSS once
+ * loaded), which an agent writing to a folder, or printing with --once, never needs.
+ */
+async function openStoreLazily(location: string): Promise<ObjectStore> {
+  const { openStore } = await import('../store/open-store.js');
+  return openStore(location);
+}
 
 export interface AgentCommandDeps {
   /** Opens `--out`; defaults to the shared `openStore` (folder or s3://). */
@@ -69,8 +77,8 @@ export function captureConfigFromFlags(flags: AgentFlags): CaptureConfig {
   const cluster = flags.cluster ?? process.env.MEMGAP_CLUSTER;
   const node = flags.node ?? process.env.NODE_NAME ?? os.hostname();
   if (!cluster) throw new UsageError('--cluster is required (or MEMGAP_CLUSTER)');
-  if (!CLUSTER_PATTERN.test(cluster) || cluster === '.' || cluster === '..') throw new UsageError(`--cluster ${JSON.stringify(cluster)} must match [A-Za-z0-9._-]{1,63}`);
-  if (!NODE_PATTERN.test(node) || node === '.' || node === '..') throw new UsageError(`--node ${JSON.stringify(node)} must match [A-Za-z0-9._-]{1,253}`);
+  if (!validName(cluster, CLUSTER_PATTERN)) throw new UsageError(`--cluster ${JSON.stringify(cluster)} must match [A-Za-z0-9._-]{1,63}`);
+  if (!validName(node, NODE_PATTERN)) throw new UsageError(`--node ${JSON.stringify(node)} must match [A-Za-z0-9._-]{1,253}`);
 
   let kubeletUrl: string | undefined;
   if (flags.kubelet) {
@@ -126,7 +134,7 @@ export function registerAgentCommand(program: Command, deps: AgentCommandDeps = 
       const capture = captureConfigFromFlags(flags);
       const intervalMs = parseDuration(flags.interval);
       const spoolMaxBytes = parseSize(flags.spoolMaxBytes);
-      const open = deps.openStore ?? ((location: string) => openStore(location));
+      const open = deps.openStore ?? openStoreLazily;
       if (flags.once) {
         const { bundle, report } = await captureOnce(capture, log);
         log.info('capture done', { sources: report });
@@ -134,7 +142,7 @@ export function registerAgentCommand(program: Command, deps: AgentCommandDeps = 
         if (flags.out) {
           const store = await open(flags.out);
           const key = bundleKey(bundle);
-          await store.put(key, encodeBundle(bundle), 'application/gzip');
+          await store.put(key, await encodeBundle(bundle), 'application/gzip');
           log.info('uploaded', { key, location: store.location });
         }
         return;

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const input = new FsObjectStore(path.join(tmp, 'in'));
   const output = new FsObjectStore(path.join(tmp, 'out'));
   const key = bundleKey(bundle);
-  await input.put(key, encodeBundle(bundle));
+  await input.put(key, await encodeBundle(bundle));
   const outcome = await ingestObject(input, key, output);
   expect(outcome.status).toBe('ingested');
   const bytes = await output.getBytes(captureFileKey('discrepancy', 'kind-e2e', 'datagen-1-35', new Date('2026-06-26T10:14:41Z')));

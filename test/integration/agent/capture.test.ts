@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce, type CaptureConfig } from '../../../src/agent/capture.js';
-import { bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
+import { bundleJson, bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
+import { RawJson } from '../../../src/agent/raw-json.js';
 import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
 import { CaptureBundle } from '../../../src/model/bundle.js';
 import { parseCgroupPath } from '../../../src/sources/identity.js';
@@ -65,9 +66,10 @@ describe('captureOnce against a fake node', () => {
     const { bundle, report } = await captureOnce(base);
     expect(CaptureBundle.safeParse(bundle).success).toBe(true);
     expect(bundle.capturedAt).toBe('2026-06-26T10:14:40Z'); // whole seconds
-    expect(bundle.sources.kubeletSummary).toEqual(JSON.parse(summaryText));
+    // Verbatim: the very bytes the kubelet and dockerd sent, spliced as is.
+    expect((bundle.sources.kubeletSummary as RawJson).text).toBe(summaryText);
     expect(bundle.sources.dockerApiStats).toHaveLength(2);
-    expect(bundle.sources.dockerApiStats![0]).toEqual(JSON.parse(realDockerStats));
+    expect((bundle.sources.dockerApiStats![0] as RawJson).text).toBe(realDockerStats);
     // 17 pods in the summary, 17 app containers, plus 17 pause containers.
     expect(bundle.sources.cgroups).toHaveLength(17 + 17 + 17);
     expect(report).toMatchObject({ kubeletSummary: 'ok', dockerApiStats: { count: 2, failed: 0 }, cgroups: { count: 51, skipped: 0 } });
@@ -109,6 +111,14 @@ describe('captureOnce against a fake node', () => {
   it('gzip bundle round-trips and lands under the SPEC raw key', async () => {
     const { bundle } = await captureOnce(base);
     expect(bundleKey(bundle)).toBe('raw/cluster=kind-test/node=datagen-1-35/dt=2026-06-26/2026-06-26T10:14:40Z.json.gz');
-    expect(JSON.parse(gunzipSync(encodeBundle(bundle)).toString('utf8'))).toEqual(bundle);
+    const decoded: unknown = JSON.parse(gunzipSync(await encodeBundle(bundle)).toString('utf8'));
+    // What the pipeline reads equals the bundle as JSON.stringify renders it (RawJson → parsed payload)…
+    expect(decoded).toEqual(JSON.parse(JSON.stringify(bundle)));
+    expect(CaptureBundle.safeParse(decoded).success).toBe(true);
+    expect((decoded as { sources: { kubeletSummary: unknown } }).sources.kubeletSummary).toEqual(JSON.parse(summaryText));
+    // …and the gzip holds the payload text itself, not a re-serialisation.
+    const text = gunzipSync(await encodeBundle(bundle)).toString('utf8');
+    expect(text).toBe(bundleJson(bundle));
+    expect(text).toContain(`"kubeletSummary":${summaryText}`);
   });
 });

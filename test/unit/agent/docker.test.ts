@@ -39,10 +39,29 @@ afterAll(async () => {
 describe('collectDocker over a unix socket', () => {
   it('keeps the recorded Engine API body verbatim, counts a vanished container, reads the version', async () => {
     const got = await collectDocker({ socketPath, limits: { timeoutMs: 5000, maxBytes: 1 << 20 }, concurrency: 2 });
-    expect(got.stats).toEqual([JSON.parse(realStats)]);
+    // Byte for byte what dockerd sent, reassembled from the two chunks.
+    expect(got.stats.map((s) => s.text)).toEqual([realStats]);
     expect(got.failed).toBe(1);
     expect(got.version).toBe('18.06.1-ce');
     expect(seen).toContain(`/containers/${appId}/stats?stream=false&one-shot=true`);
+  });
+
+  it('counts a stats body that is not one JSON object as failed, never splices it', async () => {
+    const bad = http.createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://docker');
+      if (u.pathname === '/containers/json') return void res.writeHead(200).end(list);
+      // A body cut off mid-object, as a crashed proxy would leave it.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(realStats.slice(0, 200));
+    });
+    const badSocket = path.join(tmp, 'bad.sock');
+    await new Promise<void>((resolve) => bad.listen(badSocket, resolve));
+    try {
+      const got = await collectDocker({ socketPath: badSocket, limits: { timeoutMs: 5000, maxBytes: 1 << 20 }, concurrency: 1 });
+      expect(got.stats).toEqual([]);
+      expect(got.failed).toBe(2);
+    } finally {
+      await new Promise((r) => bad.close(r));
+    }
   });
 
   it('rejects a body over the byte limit instead of buffering it', async () => {
