@@ -5,7 +5,7 @@
  *
  * Three processes, so each number belongs to the agent alone: this one builds the fake node
  * (cgroup tree, certificate, payloads), a child serves the fake kubelet and Docker, and another
- * child is the agent — started like the image starts it (AGENT_NODE_FLAGS, no NODE_OPTIONS), it
+ * child is the agent — started like the image starts it (AGENT_NODE_FLAGS, AGENT_ENV, no NODE_OPTIONS), it
  * loads the agent code, captures, validates, gzips and spools, and reports its own CPU (user +
  * system) per capture and its own peak RSS (the kernel's high-water mark for the whole process
  * life: Node itself, the code it loaded, warm-up and every capture).
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { bundleKey, encodeBundle } from './bundle.js';
 import { captureOnce, type CaptureConfig } from './capture.js';
 import { dockerStatsBody, selfSignedCert, startFakeServers, syntheticPods, writeCgroupTree, type FakePod } from './fake-host.js';
-import { AGENT_NODE_FLAGS } from './runtime.js';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from './runtime.js';
 import { Spool } from './spool.js';
 
 export interface AgentBenchResult {
@@ -102,7 +102,7 @@ export async function benchAgentCapture(options: { agentEntry: string; pods?: nu
     const configFile = path.join(dir, 'agent.json');
     writeFileSync(configFile, JSON.stringify(role));
     // The image sets no NODE_OPTIONS; `npm run bench` does (--openssl-legacy-provider, for s3rver).
-    const env: NodeJS.ProcessEnv = { ...process.env, [BENCH_AGENT_ENV]: configFile };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...AGENT_ENV, [BENCH_AGENT_ENV]: configFile };
     delete env.NODE_OPTIONS;
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...(options.extraNodeFlags ?? []), options.agentEntry], { env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { CaptureBundle, CaptureSources, HostFacts } from '../model/bundle.js';
-import { collectCgroups } from './cgroups.js';
+import { CgroupFileHandles, collectCgroups } from './cgroups.js';
 import { collectCrictl, findCrictl } from './crictl.js';
 import { collectDocker } from './docker.js';
 import { fetchKubeletSummary, fetchNodeInfo, type NodeInfoFacts } from './kubelet.js';
@@ -23,6 +23,8 @@ export interface CaptureConfig {
   cgroupRoot?: string;
   limits?: Partial<HttpLimits>;
   maxContainers?: number;
+  /** Keep cgroup files open between captures (CgroupFileHandles); default true. */
+  keepCgroupFilesOpen?: boolean;
   /** Overrides the clock (tests, replays). */
   now?: () => Date;
 }
@@ -38,6 +40,9 @@ export class NoSourceError extends Error {
 }
 
 const DEFAULT_LIMITS: HttpLimits = { timeoutMs: 10_000, maxBytes: 64 * 1024 * 1024 };
+
+// One set of open cgroup files per cgroup root, for the life of the process (see CgroupFileHandles).
+const cgroupHandles = new Map<string, CgroupFileHandles>();
 
 // Versions change only on upgrades; the Node object is fetched once per process.
 const nodeInfoCache = new Map<string, Promise<NodeInfoFacts>>();
@@ -76,7 +81,12 @@ export async function captureOnce(config: CaptureConfig, log: AgentLogger = sile
 
   if (config.cgroupRoot) {
     try {
-      const scan = collectCgroups(config.cgroupRoot, config.maxContainers ? { maxCgroups: config.maxContainers } : {});
+      let handles: CgroupFileHandles | undefined;
+      if (config.keepCgroupFilesOpen !== false) {
+        handles = cgroupHandles.get(config.cgroupRoot);
+        if (!handles) cgroupHandles.set(config.cgroupRoot, (handles = new CgroupFileHandles()));
+      }
+      const scan = collectCgroups(config.cgroupRoot, { ...(config.maxContainers ? { maxCgroups: config.maxContainers } : {}), ...(handles ? { handles } : {}) });
       if (scan.layout) {
         host.cgroupVersion = scan.layout.version;
         if (scan.layout.driver) host.cgroupDriver = scan.layout.driver;

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectCgroups, detectCgroupLayout } from '../../../src/agent/cgroups.js';
+import { CgroupFileHandles, collectCgroups, detectCgroupLayout } from '../../../src/agent/cgroups.js';
 import { writeCgroupTree, type CgroupFlavour, type FakePod } from '../../../src/agent/fake-host.js';
 import { parseCgroupPath } from '../../../src/sources/identity.js';
 
@@ -88,5 +88,45 @@ describe('collectCgroups without a cgroup hierarchy', () => {
     const scan = collectCgroups(mkdtempSync(path.join(tmp, 'empty-')));
     expect(scan.layout).toBeNull();
     expect(scan.entries).toEqual([]);
+  });
+});
+
+describe('CgroupFileHandles (cgroup files kept open between captures)', () => {
+  const flavour: CgroupFlavour = { version: 2, driver: 'cgroupfs' };
+  // Per cgroup v2 folder the agent reads 6 files (V2_FILES); the fake tree writes all 6.
+  // Cgroups: 3 pods + 4 containers (web-0 has POD + web) = 7 → 42 files.
+  const FILES = (pods.length + pods.reduce((n, p) => n + p.containers.length, 0)) * 6;
+
+  it('reads the same texts as plain reads, sees rewritten files, closes handles of cgroups that went away', () => {
+    const root = writeCgroupTree(path.join(tmp, 'handles'), flavour, pods);
+    const handles = new CgroupFileHandles(1000);
+    const plain = collectCgroups(root);
+    const first = collectCgroups(root, { handles });
+    expect(first.entries).toEqual(plain.entries);
+    expect(handles.size).toBe(FILES);
+
+    // The kernel rewrites memory.current in place; a pread at 0 on the kept fd sees the new text.
+    const web = pods[0]!;
+    const webDir = path.join(root, 'kubepods', 'burstable', `pod${web.uid}`, web.containers[1]!.id);
+    writeFileSync(path.join(webDir, 'memory.current'), '104857601\n');
+    const second = collectCgroups(root, { handles });
+    expect(second.entries.find((e) => e.path.endsWith(web.containers[1]!.id))!.files['memory.current']).toBe('104857601\n');
+
+    // The besteffort pod ends: its pod cgroup and one container cgroup (2 × 6 files) are released.
+    const job = pods[2]!;
+    rmSync(path.join(root, 'kubepods', 'besteffort', `pod${job.uid}`), { recursive: true });
+    const third = collectCgroups(root, { handles });
+    expect(third.entries).toHaveLength(plain.entries.length - 2);
+    expect(handles.size).toBe(FILES - 2 * 6);
+    handles.close();
+    expect(handles.size).toBe(0);
+  });
+
+  it('beyond its cap it reads files the plain way, with the same result', () => {
+    const root = writeCgroupTree(path.join(tmp, 'handles-cap'), flavour, pods);
+    const handles = new CgroupFileHandles(5);
+    expect(collectCgroups(root, { handles }).entries).toEqual(collectCgroups(root).entries);
+    expect(handles.size).toBe(5);
+    handles.close();
   });
 });
