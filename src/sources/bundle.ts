@@ -59,18 +59,31 @@ export async function readAllCapped(stream: Readable, cap: number): Promise<Buff
  */
 export function jsonDepthExceeds(bytes: Uint8Array, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
     const c = bytes[i]!;
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      // Skip the whole string with native searches: payloads (memory.stat, Prometheus text) are long strings.
+      let end = bytes.indexOf(0x22, i + 1);
+      while (end > 0 && escaped(bytes, end)) end = bytes.indexOf(0x22, end + 1);
+      if (end < 0) return false; // unterminated: JSON.parse reports it
+      i = end + 1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) return true;
     } else if (c === 0x7d || c === 0x5d) depth--;
+    i++;
   }
   return false;
+}
+
+/** A quote is escaped when an odd number of backslashes precede it. */
+function escaped(bytes: Uint8Array, quote: number): boolean {
+  let k = quote - 1;
+  while (k >= 0 && bytes[k] === 0x5c) k--;
+  return (quote - 1 - k) % 2 === 1;
 }
 
 /** Bytes → validated bundle. `__proto__` keys stay inert: JSON.parse makes them own data properties. */

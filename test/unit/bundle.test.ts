@@ -33,6 +33,17 @@ describe('capture bundle decoding', () => {
     expect(jsonDepthExceeds(Buffer.from('{"a":"[[[[[[[["}'), 2)).toBe(false); // brackets inside strings do not count
   });
 
+  it('property: the byte scan measures the same depth as the parsed value (escapes and quotes included)', () => {
+    const depthOf = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0);
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (value, limit) => {
+        const bytes = new TextEncoder().encode(JSON.stringify(value));
+        expect(jsonDepthExceeds(bytes, limit)).toBe(depthOf(value) > limit);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('validates partition values before they become paths', async () => {
     const err = await reject(Buffer.from(JSON.stringify({ ...valid, cluster: '../etc' })));
     expect(err.source).toBe('bundle');
