@@ -6,12 +6,12 @@ import type { CaptureBundle } from '../model/bundle.js';
  * Loading zod costs the agent ~14 MiB of RSS (its module graph), a fifth of the agent's whole
  * 64 MiB budget, to check six fields the agent fills itself. The zod schema stays the contract:
  * test/unit/agent/envelope.test.ts checks this validator accepts exactly what it accepts.
- * The patterns are copied because model/bundle.ts, which exports them, imports zod at load.
+ * The name patterns come from model/names.ts, which does not load zod.
  */
-export const CLUSTER_PATTERN = /^[A-Za-z0-9._-]{1,63}$/;
-export const NODE_PATTERN = /^[A-Za-z0-9._-]{1,253}$/;
+import { CAPTURE_SCHEMA_ID as SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN, validName } from '../model/names.js';
 
-const SCHEMA_ID = 'memgap.capture/v1';
+export { CLUSTER_PATTERN, NODE_PATTERN, validName };
+
 const SOURCE_KEYS = ['kubeletSummary', 'dockerStats', 'dockerStatsTable', 'dockerApiStats', 'crictlStats', 'kubeletResourceMetrics', 'kubeletCadvisorMetrics', 'cgroups'] as const;
 const HOST_STRINGS = ['kernel', 'containerRuntime', 'dockerVersion', 'kubeletVersion'] as const;
 // RFC 3339 exactly as zod's `z.iso.datetime({ offset: true })` takes it: a real calendar date
@@ -24,10 +24,6 @@ function fail(path: string, reason: string): never {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function validName(text: string, pattern: RegExp): boolean {
-  return pattern.test(text) && text !== '.' && text !== '..';
-}
 
 /** Throws InvalidSnapshotError (source `bundle`) on the first envelope field CaptureBundle would reject. */
 export function assertCaptureEnvelope(candidate: unknown): asserts candidate is CaptureBundle {

@@ -1,8 +1,7 @@
 import * as z from 'zod';
+import { CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN } from './names.js';
 
-/** SPEC §3.1: partition values become object keys, so they are validated before any path is built. */
-export const CLUSTER_PATTERN = /^[A-Za-z0-9._-]{1,63}$/;
-export const NODE_PATTERN = /^[A-Za-z0-9._-]{1,253}$/;
+export { CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN };
 
 export const ClusterName = z.string().regex(CLUSTER_PATTERN, 'cluster must match [A-Za-z0-9._-]{1,63}').refine((s) => s !== '.' && s !== '..', 'cluster must not be . or ..');
 export const NodeName = z.string().regex(NODE_PATTERN, 'node must match [A-Za-z0-9._-]{1,253}').refine((s) => s !== '.' && s !== '..', 'node must not be . or ..');
@@ -44,7 +43,6 @@ export const CaptureSources = z
   .refine((s) => Object.values(s).some((v) => v !== undefined), 'at least one source must be present');
 export type CaptureSources = z.infer<typeof CaptureSources>;
 
-export const CAPTURE_SCHEMA_ID = 'memgap.capture/v1';
 
 export const CaptureBundle = z.object({
   schema: z.literal(CAPTURE_SCHEMA_ID),
