@@ -65,3 +65,16 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out;
 }
+
+/** The subset of a zod schema the parsers use: keeps this module free of a zod import. */
+interface SafeParser<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/** Validates with a schema; the first issue becomes an InvalidSnapshotError naming the source and field. */
+export function parseOrThrow<T>(schema: SafeParser<T>, value: unknown, source: SnapshotSource, pathPrefix: ReadonlyArray<PropertyKey> = []): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new InvalidSnapshotError({ source, path: formatPath([...pathPrefix, ...(issue?.path ?? [])]), reason: issue?.message ?? 'invalid' });
+}

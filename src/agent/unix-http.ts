@@ -11,21 +11,18 @@ export class UnixHttpConnection {
   private socket: net.Socket | null = null;
   private buffer: Buffer = Buffer.alloc(0);
   private pending: { resolve: (r: { status: number; body: Buffer }) => void; reject: (e: Error) => void } | null = null;
-  private closedError: Error | null = null;
 
   constructor(private readonly socketPath: string, private readonly limits: { timeoutMs: number; maxBytes: number }) {}
 
   private connect(): net.Socket {
     if (this.socket && !this.socket.destroyed) return this.socket;
     this.buffer = Buffer.alloc(0);
-    this.closedError = null;
     const s = net.createConnection(this.socketPath);
     s.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
       this.tryParse();
     });
     const fail = (err: Error): void => {
-      this.closedError = err;
       const p = this.pending;
       this.pending = null;
       p?.reject(err);

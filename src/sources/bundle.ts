@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import * as z from 'zod';
 import { CaptureBundle } from '../model/bundle.js';
-import { InvalidSnapshotError, formatPath } from '../errors.js';
+import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../limits.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -97,12 +97,7 @@ export function parseCaptureJson(bytes: Buffer, limits: InputLimits = DEFAULT_LI
   } catch (err) {
     throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `not valid JSON: ${(err as Error).message}` });
   }
-  const parsed = compiledBundle.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidSnapshotError({ source: 'bundle', path: formatPath(issue.path), reason: issue.message });
-  }
-  return parsed.data;
+  return parseOrThrow(compiledBundle, value, 'bundle');
 }
 
 export async function decodeCapture(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<CaptureBundle> {

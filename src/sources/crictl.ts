@@ -5,7 +5,7 @@
  * both spellings are accepted.
  */
 import * as z from 'zod';
-import { InvalidSnapshotError, formatPath } from '../errors.js';
+import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { limitFromAvailable } from '../analysis/formulas.js';
 import { makeSample, type MemoryQuantities, type Sample } from '../model/sample.js';
 import type { ParseContext, SourceParser } from './types.js';
@@ -129,13 +129,9 @@ export const parseCrictlStats: SourceParser = (input, ctx) => {
   if (Array.isArray(rawStats) && rawStats.length > ctx.limits.maxContainers) {
     fail('stats', `${rawStats.length} containers exceed the limit of ${ctx.limits.maxContainers} per capture`);
   }
-  const parsed = CrictlStats.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(formatPath(issue.path), issue.message);
-  }
+  const stats = parseOrThrow(CrictlStats, input, SOURCE);
   const samples: Sample[] = [];
-  for (const s of parsed.data.stats ?? []) {
+  for (const s of stats.stats ?? []) {
     const labels = s.attributes.labels;
     const mem = s.memory;
     const workingSet = mem?.workingSetBytes;

@@ -4,7 +4,7 @@
  * can be applied to it exactly; the map is kept on the sample (`stat`).
  */
 import * as z from 'zod';
-import { InvalidSnapshotError, formatPath } from '../errors.js';
+import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { cgroupQuantities, interpretLimit, UNLIMITED_THRESHOLD, type CgroupVersion } from '../analysis/formulas.js';
 import { makeSample, type MemoryQuantities, type Sample } from '../model/sample.js';
 import { parseDockershimName } from './identity.js';
@@ -114,12 +114,7 @@ export const parseDockerApiStats: SourceParser = (input, ctx) => {
   if (input.length > ctx.limits.maxContainers) fail('', `${input.length} containers exceed the limit of ${ctx.limits.maxContainers} per capture`);
   const samples: Sample[] = [];
   for (let i = 0; i < input.length; i++) {
-    const parsed = DockerApiStatsResponse.safeParse(input[i]);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      fail(formatPath([i, ...issue.path]), issue.message);
-    }
-    samples.push(sampleOf(parsed.data, i, ctx));
+    samples.push(sampleOf(parseOrThrow(DockerApiStatsResponse, input[i], SOURCE, [i]), i, ctx));
   }
   return samples;
 };

@@ -9,7 +9,7 @@ import { InvalidSnapshotError } from '../errors.js';
 import { makeSample, type ReportedValue, type Sample } from '../model/sample.js';
 import { tryParseHumanBytes } from './human-units.js';
 import { parseDockershimName } from './identity.js';
-import type { ParseContext, SourceParser } from './types.js';
+import type { SourceParser } from './types.js';
 
 type CliSource = 'dockerStats' | 'dockerStatsTable';
 

@@ -4,7 +4,7 @@
  * in 1.33+), so unknown keys are accepted and dropped; the fields read here are typed strictly.
  */
 import * as z from 'zod';
-import { InvalidSnapshotError, formatPath } from '../errors.js';
+import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { limitFromAvailable } from '../analysis/formulas.js';
 import { makeSample, type Sample } from '../model/sample.js';
 import type { ParseContext, SourceParser } from './types.js';
@@ -106,12 +106,7 @@ function memoryOf(memory: MemoryStats | null | undefined, swapUsage: number | nu
 
 export const parseKubeletSummary: SourceParser = (input, ctx) => {
   precheck(input, ctx);
-  const parsed = KubeletSummary.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(formatPath(issue.path), issue.message);
-  }
-  const summary = parsed.data;
+  const summary = parseOrThrow(KubeletSummary, input, SOURCE);
   const samples: Sample[] = [];
   const node = summary.node;
   samples.push(makeSample('kubelet', { identity: { level: 'node' }, ...memoryOf(node.memory, node.swap?.swapUsageBytes) }));

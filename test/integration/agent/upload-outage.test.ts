@@ -4,7 +4,7 @@
  * the test needs to stop and restart the server on the same port and storage folder, which that
  * helper does not offer; the agent writes through the real S3ObjectStore.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
