@@ -49,7 +49,7 @@ export interface NodeModel {
   host: HostFacts;
   pods: PodModel[];
   /** Which sources this node's agent captures. */
-  sources: ('kubeletSummary' | 'dockerStats' | 'dockerStatsTable' | 'dockerApiStats' | 'crictlStats' | 'kubeletResourceMetrics' | 'cgroups')[];
+  sources: ('kubeletSummary' | 'dockerStats' | 'dockerStatsTable' | 'dockerApiStats' | 'crictlStats' | 'kubeletResourceMetrics' | 'kubeletCadvisorMetrics' | 'cgroups')[];
 }
 
 export function hexId(seed: string, length = 64): string {
@@ -236,6 +236,45 @@ function resourceMetrics(rendered: Rendered[], v: 1 | 2, at: Date): string {
   return lines.join('\n') + '\n';
 }
 
+/** `/metrics/cadvisor` memory lines as the kubelet prints them: one series per cgroup (pod and containers). */
+function cadvisorMetrics(node: NodeModel, rendered: Rendered[], at: Date): string {
+  const v = node.cgroupVersion;
+  const ms = at.getTime();
+  const series: [string, (s: MemoryState) => number][] = [
+    ['container_memory_cache', (s) => cache(s)],
+    ['container_memory_rss', (s) => s.anon],
+    ['container_memory_usage_bytes', (s) => usageOf(s, v)],
+    ['container_memory_working_set_bytes', (s) => workingSetOf(s, v)],
+  ];
+  const lines: string[] = [];
+  for (const [name, value] of series) {
+    lines.push(`# HELP ${name} memory figure of the container`, `# TYPE ${name} gauge`);
+    for (const r of rendered) {
+      const container = r.container?.name ?? (node.runtime === 'docker' ? 'POD' : '');
+      const labels = `container="${container}",id="${cgroupPathOf(node, r)}",image="",name="${node.runtime === 'docker' ? dockerName(r) : r.id}",namespace="${r.pod.namespace}",pod="${r.pod.name}"`;
+      lines.push(`${name}{${labels}} ${value(r.state)} ${ms}`);
+    }
+  }
+  lines.push('# HELP container_spec_memory_limit_bytes Memory limit for the container.', '# TYPE container_spec_memory_limit_bytes gauge');
+  for (const r of rendered) {
+    const container = r.container?.name ?? (node.runtime === 'docker' ? 'POD' : '');
+    lines.push(`container_spec_memory_limit_bytes{container="${container}",id="${cgroupPathOf(node, r)}",image="",name="${r.id}",namespace="${r.pod.namespace}",pod="${r.pod.name}"} ${r.container?.limit ?? 0} ${ms}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The default `docker stats --no-stream` table, as pasted from a terminal. */
+function dockerStatsTable(rendered: Rendered[], v: 1 | 2, formula: 'legacy' | 'modern'): string {
+  const rows = rendered.map((r) => {
+    const j = JSON.parse(dockerCliLine(r, v, formula, Math.min(r.container?.limit ?? HOST_MEMORY, HOST_MEMORY))) as Record<string, string>;
+    return [r.id.slice(0, 12), j.Name!, j.CPUPerc!, j.MemUsage!, j.MemPerc!, j.NetIO!, j.BlockIO!, j.PIDs!];
+  });
+  const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)) + 3);
+  return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('').trimEnd()).join('\n') + '\n';
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface GeneratedCapture {
@@ -285,6 +324,8 @@ export function renderCapture(cluster: string, node: NodeModel, at: Date, daySta
     };
   }
   if (node.sources.includes('kubeletResourceMetrics')) sources.kubeletResourceMetrics = resourceMetrics(rendered, v, kubeletAt);
+  if (node.sources.includes('kubeletCadvisorMetrics')) sources.kubeletCadvisorMetrics = cadvisorMetrics(node, rendered, kubeletAt);
+  if (node.sources.includes('dockerStatsTable')) sources.dockerStatsTable = dockerStatsTable(rendered, v, formula);
   if (node.sources.includes('dockerStats')) sources.dockerStats = rendered.map((r) => dockerCliLine(r, v, formula, Math.min(r.container?.limit ?? HOST_MEMORY, HOST_MEMORY)));
   if (node.sources.includes('dockerApiStats')) sources.dockerApiStats = rendered.map((r) => dockerApiStats(r, v, at, r.container?.limit ?? null));
   if (node.sources.includes('crictlStats')) sources.crictlStats = { stats: rendered.filter((r) => r.container).map((r) => crictlEntry(r, v, at, r.container!.limit)) };
