@@ -57,7 +57,6 @@ interface DockerSide {
 
 interface ContainerAnalysis {
   row: DiscrepancyRow;
-  components: { pageCache: number | null; rounding: number | null; skew: number | null };
   hasDockerCli: boolean;
 }
 
@@ -71,12 +70,12 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
   const docker = hostRunsDocker(ctx.host, samples);
   const versionFormula = dockerFormulaForVersion(ctx.host.dockerVersion ?? (ctx.host.containerRuntime?.startsWith('docker://') ? ctx.host.containerRuntime : undefined));
 
-  const containers = new Map<string, ContainerAnalysis>();
+  const containers: ContainerAnalysis[] = [];
   const byPod = new Map<string, ContainerAnalysis[]>();
   for (const e of entities) {
     if (e.level !== 'container') continue;
     const a = analyzeContainer(e, ctx, docker, versionFormula);
-    containers.set(e.key, a);
+    containers.push(a);
     const podKey = podKeyOf(e);
     if (podKey) {
       const members = byPod.get(podKey);
@@ -87,7 +86,7 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
   const podEntities = new Map(entities.filter((e) => e.level === 'pod').map((e) => [podKeyOf(e) ?? e.key, e]));
   const podKeys = new Set([...byPod.keys(), ...podEntities.keys()]);
 
-  const rows = [...containers.values()].map((c) => c.row);
+  const rows = containers.map((c) => c.row);
   for (const podKey of podKeys) rows.push(analyzePod(podEntities.get(podKey) ?? null, byPod.get(podKey) ?? [], ctx, docker));
   rows.sort(compareRows);
   return rows;
@@ -254,7 +253,6 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
       working_set_pct_of_limit: pct,
       oom_kill_count: cgroupSample?.oomKillCount ?? null,
     },
-    components: { pageCache, rounding, skew },
     hasDockerCli: cli !== null,
   };
 }
