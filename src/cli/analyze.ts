@@ -5,6 +5,7 @@ import { analyze, resolveInputs, type AnalyzeSummary } from '../pipeline/analyze
 import { finishPartitions, type FinishSummary } from '../pipeline/finish.js';
 import { openStore } from '../store/open-store.js';
 import { progressBar } from './progress.js';
+import { printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
 
 export interface AnalyzeCommandResult {
   summary: AnalyzeSummary;
@@ -38,12 +39,12 @@ export async function runAnalyze(inputs: string[], outLocation: string, opts: { 
   return { summary, finish, exitCode: summary.quarantined > 0 ? 1 : 0 };
 }
 
-export function printAnalyzeSummary(result: AnalyzeCommandResult, outLocation: string, json: boolean): void {
+export function printAnalyzeSummary(result: AnalyzeCommandResult, outLocation: string, json: boolean, top: readonly TopGap[] = []): void {
   const { summary, finish } = result;
   if (json) {
     const quarantined = summary.outcomes.filter((o) => o.status === 'quarantined');
     process.stdout.write(
-      JSON.stringify({ out: outLocation, inputs: summary.inputs, ingested: summary.ingested, quarantined: summary.quarantined, missing: summary.missing, containers: summary.containers, partitions: summary.partitions, finish, quarantine: quarantined }, null, 2) + '\n',
+      JSON.stringify({ out: outLocation, inputs: summary.inputs, ingested: summary.ingested, quarantined: summary.quarantined, missing: summary.missing, containers: summary.containers, partitions: summary.partitions, finish, quarantine: quarantined, topGaps: top }, null, 2) + '\n',
     );
     return;
   }
@@ -63,8 +64,15 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--max-bytes <n>', 'largest decompressed capture accepted, bytes (default 268435456)')
     .option('--max-containers <n>', 'most containers per source per capture (default 10000)')
     .action(async (inputs: string[], opts: { out: string; json?: boolean; maxBytes?: string; maxContainers?: string }) => {
-      const result = await runAnalyze(inputs, opts.out, { json: opts.json ?? false, limits: limitsFromOptions(opts) });
-      printAnalyzeSummary(result, opts.out, opts.json ?? false);
+      const json = opts.json ?? false;
+      const result = await runAnalyze(inputs, opts.out, { json, limits: limitsFromOptions(opts) });
+      const top = result.summary.ingested > 0 ? await topGaps(opts.out) : [];
+      printAnalyzeSummary(result, opts.out, json, top);
+      if (!json) {
+        // Bundles carry the Docker version, the tables do not: explanations name the formula era instead.
+        printTopGaps(top, () => undefined);
+        printWhereThingsAre(opts.out, result.finish);
+      }
       process.exitCode = result.exitCode;
     });
 }

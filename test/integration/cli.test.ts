@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { CaptureBundle } from '../../src/model/bundle.js';
+import { articleCaptures, gzipBundle } from '../../src/demo/generator.js';
 
 const REAL = path.resolve('test/fixtures/real');
 let dir: string;
@@ -70,6 +71,18 @@ describe('memgap CLI', () => {
     expect([0, 1]).toContain(analyzed.code);
     expect(summary.inputs).toBe(1);
     expect(summary.ingested + summary.quarantined).toBe(1);
+  });
+
+  it('analyze names the worst gap per pod, explained', async () => {
+    const inputs = path.join(dir, 'article');
+    await mkdir(inputs, { recursive: true });
+    for (const b of articleCaptures()) await writeFile(path.join(inputs, `${b.capturedAt}.json.gz`), gzipBundle(b));
+    const r = await run('analyze', inputs, '--out', path.join(dir, 'article-out'), '--json');
+    expect(r.code).toBe(0);
+    const top = JSON.parse(r.out).topGaps;
+    // before `less file100` the gap is 696320 B; after, 105857024 B: the worst capture is the second.
+    expect(top).toHaveLength(1);
+    expect(top[0]).toMatchObject({ namespace: 'default', pod: 'busybox', gap_bytes: 105_963_520 - 106_496, cause: 'page-cache' });
   });
 
   it('exit 1 when some inputs are quarantined, and the rest is done', async () => {

@@ -1,0 +1,61 @@
+/**
+ * What an SRE wants after `analyze` or `demo`: the pods with the largest kubectl top − docker stats
+ * gap, each explained in plain words. Read back from the written tables with the same SQL engine
+ * as `memgap query`, so an s3:// output works too.
+ */
+import path from 'node:path';
+import type { HostFacts } from '../model/bundle.js';
+import type { DiscrepancyRow } from '../outputs/tables.js';
+import { localCopyFor, openQueryEngine } from '../query/engine.js';
+import { explainRow, mib } from '../reports/explain.js';
+import type { FinishSummary } from '../pipeline/finish.js';
+import { table } from './format.js';
+
+export type TopGap = DiscrepancyRow & { cluster: string; dt: string };
+
+const TOP_GAPS_SQL = (limit: number) => `
+  select * from (
+    select d.*, row_number() over (partition by cluster, namespace, pod order by gap_bytes desc, captured_at) as rank_in_pod
+    from discrepancy d
+    where level = 'pod' and gap_bytes is not null
+  ) where rank_in_pod = 1
+  order by gap_bytes desc limit ${limit}`;
+
+/** The worst capture of each pod by gap. */
+export async function topGaps(outLocation: string, limit = 8): Promise<TopGap[]> {
+  const sql = TOP_GAPS_SQL(limit);
+  const copy = await localCopyFor(outLocation, sql);
+  const engine = await openQueryEngine(copy.root);
+  try {
+    const { rows } = await engine.query(sql);
+    return rows.map((r) => {
+      const { rank_in_pod: _rank, ...row } = r;
+      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date || v === null || typeof v !== 'object' || Array.isArray(v) ? v : String(v)])) as TopGap;
+    });
+  } finally {
+    await engine.close();
+    await copy.dispose();
+  }
+}
+
+export function printTopGaps(top: readonly TopGap[], hostOf: (node: string) => HostFacts | undefined): void {
+  if (top.length === 0) {
+    process.stdout.write('\nNo pod had both a kubectl top and a docker stats figure, so there is no gap to rank.\n');
+    return;
+  }
+  process.stdout.write('\nLargest kubectl top − docker stats gaps (pod rows, worst capture of each pod):\n\n');
+  process.stdout.write(
+    table([
+      ['CLUSTER', 'POD', 'KUBECTL TOP', 'DOCKER STATS', 'GAP', 'CAUSE'],
+      ...top.map((r) => [r.cluster, `${r.namespace}/${r.pod}`, mib(r.kubectl_top_bytes), mib(r.docker_stats_bytes), mib(r.gap_bytes), r.cause]),
+    ]) + '\n\n',
+  );
+  for (const r of top) process.stdout.write(`• ${explainRow(r, hostOf(r.node))}\n`);
+}
+
+export function printWhereThingsAre(outLocation: string, finish: FinishSummary): void {
+  const join = (p: string) => (outLocation.startsWith('s3://') ? `${outLocation.replace(/\/$/, '')}/${p}` : path.join(outLocation, p));
+  process.stdout.write(`\nTables (Parquet, hive-partitioned): ${join('discrepancy')}, ${join('samples')}${finish.trendRows > 0 ? `, ${join('trends_daily')}` : ''}\n`);
+  for (const report of finish.reports.filter((r) => r.endsWith('index.html'))) process.stdout.write(`Report: ${join(report)}\n`);
+  process.stdout.write(`Query them:  npx memgap query "select * from discrepancy limit 10" --out ${outLocation}\n`);
+}
