@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import { Sample } from '../../../src/model/sample.js';
 import { cgroupIdentity, parseCgroups } from '../../../src/sources/cgroup.js';
 import type { ParseContext } from '../../../src/sources/types.js';
+import { rejectionOf } from './helpers.js';
 
 const real = (f: string): string => readFileSync(new URL(`../../fixtures/real/${f}`, import.meta.url), 'utf8');
 const synthetic = (f: string): string => readFileSync(new URL(`../../fixtures/synthetic/b/${f}`, import.meta.url), 'utf8');
@@ -13,15 +14,7 @@ const synthetic = (f: string): string => readFileSync(new URL(`../../fixtures/sy
 const capturedAt = new Date('2020-02-03T05:30:57Z');
 const ctx: ParseContext = { capturedAt, host: {}, limits: DEFAULT_LIMITS };
 
-function rejection(fn: () => unknown): InvalidSnapshotError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidSnapshotError);
-    return err as InvalidSnapshotError;
-  }
-  throw new Error('expected an InvalidSnapshotError, nothing was thrown');
-}
+const rejection = (fn: () => unknown): InvalidSnapshotError => rejectionOf(fn);
 
 const V2_STAT = real('cgroupv2-memory.stat_opencontainers-cgroups-testdata.txt');
 const V1_STAT = real('cgroupv1-memory.stat_containerd-cgroups-testdata_synthetic-values.txt');

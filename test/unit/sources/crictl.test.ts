@@ -4,22 +4,14 @@ import { parseCrictlStats } from '../../../src/sources/crictl.js';
 import { InvalidSnapshotError } from '../../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import type { ParseContext } from '../../../src/sources/types.js';
+import { rejectionOf } from './helpers.js';
 
 const containerdHost: ParseContext = { capturedAt: new Date('2026-06-26T10:15:00Z'), host: { containerRuntime: 'containerd://2.2.1' }, limits: DEFAULT_LIMITS };
 const unknownHost: ParseContext = { ...containerdHost, host: {} };
 // Synthetic (see test/fixtures/synthetic/a/README.md): the documented protojson shape, numbers from the real 1.35 fixtures.
 const fixture = (): any => JSON.parse(readFileSync(new URL('../../fixtures/synthetic/a/crictl-stats-json_synthetic_containerd-protojson.json', import.meta.url), 'utf8'));
 
-function rejection(input: unknown): InvalidSnapshotError {
-  try {
-    parseCrictlStats(input, containerdHost);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidSnapshotError);
-    expect((e as InvalidSnapshotError).source).toBe('crictlStats');
-    return e as InvalidSnapshotError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (input: unknown): InvalidSnapshotError => rejectionOf(() => parseCrictlStats(input, containerdHost), 'crictlStats');
 
 /** Recursively replaces protojson's decimal strings with numbers, as pre-protojson crictl printed them. */
 function asNumbers(v: unknown): unknown {

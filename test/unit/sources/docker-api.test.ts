@@ -4,6 +4,7 @@ import { detectCgroupVersion, parseDockerApiStats } from '../../../src/sources/d
 import { InvalidSnapshotError } from '../../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import type { ParseContext } from '../../../src/sources/types.js';
+import { rejectionOf } from './helpers.js';
 
 const ctx: ParseContext = { capturedAt: new Date('2026-11-27T05:30:57Z'), host: {}, limits: DEFAULT_LIMITS };
 const realText = (name: string) => readFileSync(new URL(`../../fixtures/real/${name}`, import.meta.url), 'utf8');
@@ -25,16 +26,7 @@ function v2Response(stats: unknown = v2Stats()) {
   };
 }
 
-function rejection(input: unknown): InvalidSnapshotError {
-  try {
-    parseDockerApiStats(input, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidSnapshotError);
-    expect((e as InvalidSnapshotError).source).toBe('dockerApiStats');
-    return e as InvalidSnapshotError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (input: unknown): InvalidSnapshotError => rejectionOf(() => parseDockerApiStats(input, ctx), 'dockerApiStats');
 
 describe('parseDockerApiStats: API v1.24 docs example (cgroup v1, real)', () => {
   const [s] = parseDockerApiStats([v1Doc()], ctx);

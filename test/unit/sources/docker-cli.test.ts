@@ -5,21 +5,14 @@ import { InvalidSnapshotError } from '../../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import type { ParseContext } from '../../../src/sources/types.js';
 import type { SourceParser } from '../../../src/sources/types.js';
+import { rejectionOf } from './helpers.js';
 
 const ctx: ParseContext = { capturedAt: new Date('2026-11-27T05:30:57Z'), host: {}, limits: DEFAULT_LIMITS };
 const text = (dir: string, name: string) => readFileSync(new URL(`../../fixtures/${dir}/${name}`, import.meta.url), 'utf8');
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
-function rejection(parser: SourceParser, input: unknown, c: ParseContext = ctx): InvalidSnapshotError {
-  try {
-    parser(input, c);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidSnapshotError);
-    return e as InvalidSnapshotError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (parser: SourceParser, input: unknown, c: ParseContext = ctx): InvalidSnapshotError => rejectionOf(() => parser(input, c));
 
 describe('parseDockerStatsJsonLines', () => {
   const docsLine = text('real', 'docker-stats-format-json_docs-example.jsonl').trimEnd();

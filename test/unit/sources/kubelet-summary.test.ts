@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import { kubectlTopDisplay } from '../../../src/analysis/formulas.js';
 import type { ParseContext } from '../../../src/sources/types.js';
 import type { Sample } from '../../../src/model/sample.js';
+import { rejectionOf } from './helpers.js';
 
 const ctx: ParseContext = { capturedAt: new Date('2026-06-26T10:15:00Z'), host: {}, limits: DEFAULT_LIMITS };
 const real = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/real/${name}`, import.meta.url), 'utf8'));
@@ -17,15 +18,7 @@ function find(samples: Sample[], level: string, pod?: string, container?: string
   return s;
 }
 
-function rejection(input: unknown, c: ParseContext = ctx): InvalidSnapshotError {
-  try {
-    parseKubeletSummary(input, c);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidSnapshotError);
-    return e as InvalidSnapshotError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (input: unknown, c: ParseContext = ctx): InvalidSnapshotError => rejectionOf(() => parseKubeletSummary(input, c));
 
 describe('parseKubeletSummary: k8s 1.35 / containerd 2.2.1 (real)', () => {
   const samples = parseKubeletSummary(real('kubelet-stats-summary_k8s-1.35_containerd-2.2.1_cgroupfs-v2.json'), ctx);

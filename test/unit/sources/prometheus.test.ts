@@ -5,21 +5,14 @@ import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import { Sample } from '../../../src/model/sample.js';
 import { parseKubeletCadvisorMetrics, parseKubeletResourceMetrics } from '../../../src/sources/prometheus.js';
 import type { ParseContext } from '../../../src/sources/types.js';
+import { rejectionOf } from './helpers.js';
 
 const real = (f: string): string => readFileSync(new URL(`../../fixtures/real/${f}`, import.meta.url), 'utf8');
 const synthetic = (f: string): string => readFileSync(new URL(`../../fixtures/synthetic/b/${f}`, import.meta.url), 'utf8');
 
 const ctx: ParseContext = { capturedAt: new Date('2026-06-26T10:15:00Z'), host: {}, limits: DEFAULT_LIMITS };
 
-function rejection(fn: () => unknown): InvalidSnapshotError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidSnapshotError);
-    return err as InvalidSnapshotError;
-  }
-  throw new Error('expected an InvalidSnapshotError, nothing was thrown');
-}
+const rejection = (fn: () => unknown): InvalidSnapshotError => rejectionOf(fn);
 
 describe('parseKubeletResourceMetrics (synthetic /metrics/resource modelled on the 1.35 capture)', () => {
   const samples = parseKubeletResourceMetrics(synthetic('kubelet-metrics-resource_synthetic_k8s-1.35.prom'), ctx);
