@@ -133,11 +133,37 @@ export function makeSample(
     oomKillCount?: number | null;
   },
 ): Sample {
+  // Field by field rather than spreads over the empty records: every sample gets the same object
+  // shape (the analysis loops stay monomorphic) and a part given as `undefined` still reads null.
+  const id = parts.identity;
+  const m = parts.memory;
   return {
     source,
     sampledAt: parts.sampledAt ?? null,
-    identity: { ...emptyIdentity(parts.identity.level), ...parts.identity },
-    memory: { ...emptyMemory(), ...parts.memory },
+    identity: {
+      level: id.level,
+      namespace: id.namespace ?? null,
+      pod: id.pod ?? null,
+      podUid: id.podUid ?? null,
+      container: id.container ?? null,
+      containerId: id.containerId ?? null,
+      runtimeName: id.runtimeName ?? null,
+      cgroupPath: id.cgroupPath ?? null,
+      isPause: id.isPause ?? false,
+    },
+    memory: m === undefined ? emptyMemory() : {
+      usage: m.usage ?? null,
+      workingSet: m.workingSet ?? null,
+      rss: m.rss ?? null,
+      cache: m.cache ?? null,
+      activeFile: m.activeFile ?? null,
+      inactiveFile: m.inactiveFile ?? null,
+      shmem: m.shmem ?? null,
+      mappedFile: m.mappedFile ?? null,
+      swap: m.swap ?? null,
+      kernel: m.kernel ?? null,
+      limit: m.limit ?? null,
+    },
     stat: parts.stat ?? null,
     cgroupVersion: parts.cgroupVersion ?? null,
     reported: parts.reported ?? null,

@@ -38,8 +38,8 @@ const LibOutput = z.array(LibFamily);
 export interface PromLine {
   line: number;
   name: string;
-  /** Null-prototype map: a label named `constructor` stays data. */
-  labels: Record<string, string>;
+  /** Null-prototype map: a label named `constructor` stays data. Shared between lines: read only. */
+  labels: Readonly<Record<string, string>>;
   value: number;
   /** The optional sample timestamp (ms since the epoch). */
   timestampMs: number | null;
@@ -87,27 +87,29 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
   if (typeof input !== 'string') fail(source, '', `expected Prometheus text exposition (a string), got ${describe(input)}`);
   const lines = input.split('\n');
   const out: PromLine[] = [];
+  // cAdvisor repeats one container's label block on each of its metrics: parse each block once.
+  const labelBlocks: LabelBlockCache = new Map();
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const lineNo = i + 1;
-    const path = `line ${lineNo}`;
-    if (raw.length > ctx.limits.maxLineLength) fail(source, path, `line is ${raw.length} characters long, above the limit of ${ctx.limits.maxLineLength}`);
+    if (raw.length > ctx.limits.maxLineLength) fail(source, `line ${lineNo}`, `line is ${raw.length} characters long, above the limit of ${ctx.limits.maxLineLength}`);
     const text = raw.trim();
     if (text.length === 0) continue;
     // Plain comments are skipped here: the package would read `#foo` as a sample named `#foo`.
-    const meta = /^# (?:HELP|TYPE) (\S*)/.exec(text);
-    if (text.startsWith('#') && !meta) continue;
-    const name0 = meta ? meta[1]! : /^[^\s{]*/.exec(text)![0];
-    if (!meta && name0 === '') fail(source, path, `sample line without a metric name: ${shortLine(text)}`);
+    const isComment = text.charCodeAt(0) === 0x23;
+    const meta = isComment ? /^# (?:HELP|TYPE) (\S*)/.exec(text) : null;
+    if (isComment && !meta) continue;
+    const name0 = meta ? meta[1]! : leadingName(text);
+    if (!meta && name0 === '') fail(source, `line ${lineNo}`, `sample line without a metric name: ${shortLine(text)}`);
     // Only the caller's metrics are tokenised (a full /metrics/cadvisor is ~10k lines, most not memory).
     if (!wanted(name0)) continue;
-    const plain = meta ? null : plainSampleLine(text);
+    const plain = meta ? null : plainSampleLine(text, labelBlocks);
     if (plain) {
       const value = parseFloatValue(plain.value);
-      if (value === null) fail(source, path, `sample value ${JSON.stringify(shortLine(plain.value))} of ${plain.name} is not a number`);
+      if (value === null) fail(source, `line ${lineNo}`, `sample value ${JSON.stringify(shortLine(plain.value))} of ${plain.name} is not a number`);
       let timestampMs: number | null = null;
       if (plain.timestamp !== null) {
-        if (!TIMESTAMP.test(plain.timestamp) || Math.abs(Number(plain.timestamp)) > MAX_DATE_MS) fail(source, path, `timestamp ${JSON.stringify(shortLine(plain.timestamp))} is not an integer number of milliseconds in the Date range`);
+        if (!TIMESTAMP.test(plain.timestamp) || Math.abs(Number(plain.timestamp)) > MAX_DATE_MS) fail(source, `line ${lineNo}`, `timestamp ${JSON.stringify(shortLine(plain.timestamp))} is not an integer number of milliseconds in the Date range`);
         timestampMs = Number(plain.timestamp);
       }
       out.push({ line: lineNo, name: plain.name, labels: plain.labels, value, timestampMs });
@@ -119,45 +121,57 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
       parsed = libParse(`${text}\n`);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      fail(source, path, `malformed Prometheus text line (${message.startsWith('Encountered invalid line') ? 'invalid label syntax' : message}): ${shortLine(text)}`);
+      fail(source, `line ${lineNo}`, `malformed Prometheus text line (${message.startsWith('Encountered invalid line') ? 'invalid label syntax' : message}): ${shortLine(text)}`);
     }
     const families = LibOutput.safeParse(parsed);
-    if (!families.success) fail(source, path, `unexpected tokeniser output for line: ${shortLine(text)}`);
+    if (!families.success) fail(source, `line ${lineNo}`, `unexpected tokeniser output for line: ${shortLine(text)}`);
     if (text.startsWith('#')) continue; // HELP/TYPE: validated by the package, nothing to keep
     const family = families.data[0];
     const metric = family?.metrics[0];
     if (!family || !metric || families.data.length !== 1 || family.metrics.length !== 1) {
-      fail(source, path, `not a sample line: ${shortLine(text)}`);
+      fail(source, `line ${lineNo}`, `not a sample line: ${shortLine(text)}`);
     }
     const name = family.name;
-    if (!METRIC_NAME.test(name) || name !== name0) fail(source, path, `invalid metric name ${JSON.stringify(shortLine(name))}`);
-    if (metric.value === undefined || metric.value === '') fail(source, path, `sample of ${name} has no value`);
+    if (!METRIC_NAME.test(name) || name !== name0) fail(source, `line ${lineNo}`, `invalid metric name ${JSON.stringify(shortLine(name))}`);
+    if (metric.value === undefined || metric.value === '') fail(source, `line ${lineNo}`, `sample of ${name} has no value`);
     // The package concatenates every token after the value into the timestamp (`1 2 3` → ts `23`).
     const toks = text.split(/[ \t]+/);
     const valueTok = metric.timestamp_ms === undefined ? toks[toks.length - 1] : toks[toks.length - 2];
     const tsOk = metric.timestamp_ms === undefined || toks[toks.length - 1] === metric.timestamp_ms;
     if (!tsOk || valueTok === undefined || (valueTok !== metric.value && !valueTok.endsWith(`}${metric.value}`))) {
-      fail(source, path, `expected "<name>{labels} <value> [<timestamp>]", got extra tokens: ${shortLine(text)}`);
+      fail(source, `line ${lineNo}`, `expected "<name>{labels} <value> [<timestamp>]", got extra tokens: ${shortLine(text)}`);
     }
     const value = parseFloatValue(metric.value);
-    if (value === null) fail(source, path, `sample value ${JSON.stringify(shortLine(metric.value))} of ${name} is not a number`);
+    if (value === null) fail(source, `line ${lineNo}`, `sample value ${JSON.stringify(shortLine(metric.value))} of ${name} is not a number`);
     const labels = inertRecord<string>();
     const libLabels = metric.labels ?? {};
     for (const k in libLabels) {
       if (!Object.hasOwn(libLabels, k)) continue;
-      if (!LABEL_NAME.test(k)) fail(source, path, `invalid label name ${JSON.stringify(shortLine(k))}`);
+      if (!LABEL_NAME.test(k)) fail(source, `line ${lineNo}`, `invalid label name ${JSON.stringify(shortLine(k))}`);
       labels[k] = libLabels[k]!;
     }
     let timestampMs: number | null = null;
     if (metric.timestamp_ms !== undefined) {
       const ts = metric.timestamp_ms;
-      if (!TIMESTAMP.test(ts) || Math.abs(Number(ts)) > MAX_DATE_MS) fail(source, path, `timestamp ${JSON.stringify(shortLine(ts))} is not an integer number of milliseconds in the Date range`);
+      if (!TIMESTAMP.test(ts) || Math.abs(Number(ts)) > MAX_DATE_MS) fail(source, `line ${lineNo}`, `timestamp ${JSON.stringify(shortLine(ts))} is not an integer number of milliseconds in the Date range`);
       timestampMs = Number(ts);
     }
     out.push({ line: lineNo, name, labels, value, timestampMs });
   }
   return out;
 }
+
+/** The metric name at the start of a sample line: everything before the first blank or `{`. */
+function leadingName(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x7b || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c) return text.slice(0, i);
+  }
+  return text;
+}
+
+/** Label block text → its labels (null: not the plain shape). Shared objects: callers only read them. */
+export type LabelBlockCache = Map<string, Readonly<Record<string, string>> | null>;
 
 const PLAIN_SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^{}]*)\})?[ \t]+([^ \t]+)(?:[ \t]+([^ \t]+))?$/;
 const PLAIN_LABEL = /[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*"([^"]*)"[ \t]*(,|$)/y;
@@ -169,26 +183,34 @@ const PLAIN_LABEL = /[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*"([^"]*)"[ \t]*(
  * braces or quotes inside values, duplicate labels — which then goes to the package.
  * test/unit/sources/prometheus-fast-path.test.ts checks it agrees with the package on every line it accepts.
  */
-export function plainSampleLine(text: string): { name: string; labels: Record<string, string>; value: string; timestamp: string | null } | null {
+export function plainSampleLine(text: string, cache?: LabelBlockCache): { name: string; labels: Readonly<Record<string, string>>; value: string; timestamp: string | null } | null {
   if (text.includes('\\')) return null;
   const m = PLAIN_SAMPLE.exec(text);
   if (!m) return null;
-  const labels = inertRecord<string>();
-  const body = m[2];
-  if (body !== undefined && body.trim() !== '') {
-    PLAIN_LABEL.lastIndex = 0;
-    let end = 0;
-    while (end < body.length) {
-      const l = PLAIN_LABEL.exec(body);
-      if (!l || l.index !== end) return null;
-      if (Object.hasOwn(labels, l[1]!) || l[1] === '__proto__') return null;
-      labels[l[1]!] = l[2]!;
-      end = PLAIN_LABEL.lastIndex;
-      if (l[3] === '') break;
-    }
-    if (end !== body.length) return null;
+  const body = m[2] ?? '';
+  let labels = cache?.get(body);
+  if (labels === undefined) {
+    labels = plainLabels(body);
+    cache?.set(body, labels);
   }
+  if (labels === null) return null;
   return { name: m[1]!, labels, value: m[3]!, timestamp: m[4] ?? null };
+}
+
+function plainLabels(body: string): Readonly<Record<string, string>> | null {
+  const labels = inertRecord<string>();
+  if (body.trim() === '') return labels;
+  PLAIN_LABEL.lastIndex = 0;
+  let end = 0;
+  while (end < body.length) {
+    const l = PLAIN_LABEL.exec(body);
+    if (!l || l.index !== end) return null;
+    if (Object.hasOwn(labels, l[1]!) || l[1] === '__proto__') return null;
+    labels[l[1]!] = l[2]!;
+    end = PLAIN_LABEL.lastIndex;
+    if (l[3] === '') break;
+  }
+  return end === body.length ? labels : null;
 }
 
 /** A byte count as a Prometheus float: finite, whole, not negative, exact as a JS number. */
@@ -247,9 +269,8 @@ export const parseKubeletResourceMetrics: SourceParser = (input, ctx) => {
   const entries = new Map<string, ResourceEntry>();
   for (const l of lines) {
     const spec = RESOURCE_METRICS[l.name]!;
-    const path = `line ${l.line}`;
     const need = spec.level === 'container' ? ['container', 'pod', 'namespace'] : spec.level === 'pod' ? ['pod', 'namespace'] : [];
-    for (const n of need) if (label(l, n) === null) fail(RESOURCE, path, `${l.name} has no ${n} label`);
+    for (const n of need) if (label(l, n) === null) fail(RESOURCE, `line ${l.line}`, `${l.name} has no ${n} label`);
     const namespace = spec.level === 'node' ? null : label(l, 'namespace');
     const pod = spec.level === 'node' ? null : label(l, 'pod');
     const container = spec.level === 'container' ? label(l, 'container') : null;
@@ -261,7 +282,7 @@ export const parseKubeletResourceMetrics: SourceParser = (input, ctx) => {
       entries.set(key, entry);
     }
     const previous = entry.firstLine[l.name];
-    if (previous !== undefined) fail(RESOURCE, path, `duplicate series ${l.name} for the same ${spec.level} (first at line ${previous})`);
+    if (previous !== undefined) fail(RESOURCE, `line ${l.line}`, `duplicate series ${l.name} for the same ${spec.level} (first at line ${previous})`);
     entry.firstLine[l.name] = l.line;
     entry[spec.field] = bytesValue(RESOURCE, l);
     if (l.timestampMs !== null && (spec.field === 'workingSet' || entry.sampledAt === null)) entry.sampledAt = l.timestampMs;
@@ -304,7 +325,7 @@ const CADVISOR_METRICS: Readonly<Record<string, keyof MemoryQuantities>> = {
 
 interface CgroupGroup {
   id: string;
-  labels: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
   values: Partial<MemoryQuantities>;
   lines: Record<string, number>;
   timestamps: Partial<Record<keyof MemoryQuantities, number>>;
@@ -329,9 +350,8 @@ export const parseKubeletCadvisorMetrics: SourceParser = (input, ctx) => {
   const lines = readExposition(input, CADVISOR, ctx, (n) => Object.hasOwn(CADVISOR_METRICS, n));
   const groups = new Map<string, CgroupGroup>();
   for (const l of lines) {
-    const path = `line ${l.line}`;
     const id = l.labels['id'];
-    if (id === undefined || id === '') fail(CADVISOR, path, `${l.name} has no id label (the cgroup path)`);
+    if (id === undefined || id === '') fail(CADVISOR, `line ${l.line}`, `${l.name} has no id label (the cgroup path)`);
     let g = groups.get(id);
     if (!g) {
       checkCount(CADVISOR, groups.size + 1, ctx, 'cgroups');
@@ -339,7 +359,7 @@ export const parseKubeletCadvisorMetrics: SourceParser = (input, ctx) => {
       groups.set(id, g);
     }
     const previous = g.lines[l.name];
-    if (previous !== undefined) fail(CADVISOR, path, `duplicate series ${l.name} for id ${JSON.stringify(shortLine(id))} (first at line ${previous})`);
+    if (previous !== undefined) fail(CADVISOR, `line ${l.line}`, `duplicate series ${l.name} for id ${JSON.stringify(shortLine(id))} (first at line ${previous})`);
     g.lines[l.name] = l.line;
     const field = CADVISOR_METRICS[l.name]!;
     if (field === 'limit') {

@@ -54,4 +54,20 @@ describe('plainSampleLine: the fast path agrees with the exposition-format packa
     expect(plainSampleLine('m{a="1",a="2"} 1')).toBeNull();
     expect(plainSampleLine('m 1 2 3')).toBeNull();
   });
+
+  it('with a label-block cache, answers as without one, line after line', () => {
+    const cache = new Map();
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), (texts) => {
+        // Each line twice, and the first again at the end, so cached blocks are looked up, plain or not.
+        for (const text of [...texts, ...texts, texts[0]!]) {
+          const cached = plainSampleLine(text, cache);
+          const fresh = plainSampleLine(text);
+          expect(cached === null ? null : { ...cached, labels: { ...cached.labels } }).toEqual(fresh === null ? null : { ...fresh, labels: { ...fresh.labels } });
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(cache.size).toBeGreaterThan(0);
+  });
 });
