@@ -76,19 +76,17 @@ function counter(text: string, where: string | (() => string), what: string, all
 }
 
 /** Flat-keyed files (`memory.stat`, `memory.events`, `memory.oom_control`): `key value` per line. */
-function flatKeyed(text: string, where: string, ctx: ParseContext): Record<string, number> {
+function flatKeyed(text: string, where: () => string, ctx: ParseContext): Record<string, number> {
   const map = inertRecord<number>();
-  const firstLine = new Map<string, number>();
   const len = text.length;
   let start = 0;
   let lineNo = 0;
+  let keyed = 0;
   while (start < len) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = len;
     lineNo++;
-    const no = lineNo;
-    const at = () => `${where} line ${no}`;
-    if (end - start > ctx.limits.maxLineLength) fail(at(), `line is ${end - start} characters long, above the limit of ${ctx.limits.maxLineLength}`);
+    if (end - start > ctx.limits.maxLineLength) fail(`${where()} line ${lineNo}`, `line is ${end - start} characters long, above the limit of ${ctx.limits.maxLineLength}`);
     let k: string | null = null;
     let n = -1;
     // Fast path, what the kernel prints: `key digits`, one space, at most 15 digits (< 2^53).
@@ -110,20 +108,51 @@ function flatKeyed(text: string, where: string, ctx: ParseContext): Record<strin
       start = end + 1;
       if (t.length === 0) continue;
       const m = KEY_VALUE.exec(t);
-      if (!m) fail(at(), `expected "key value", got ${short(t)}`);
+      const no = lineNo;
+      if (!m) fail(`${where()} line ${no}`, `expected "key value", got ${short(t)}`);
       k = m[1]!;
       // hierarchical_memory_limit / hierarchical_memsw_limit print the ≥ 2^62 "unlimited" sentinel.
-      n = counter(m[2]!, at, k, k.endsWith('_limit'));
+      n = counter(m[2]!, () => `${where()} line ${no}`, k, k.endsWith('_limit'));
     } else start = end + 1;
-    if (map[k] !== undefined) fail(at(), `duplicate key ${short(k)} (first at line ${firstLine.get(k)})`);
-    firstLine.set(k, no);
+    // One property write per key; a duplicate shows as fewer keys than lines, found below.
     map[k] = n;
+    keyed++;
   }
+  if (Object.keys(map).length !== keyed) failOnDuplicate(text, where());
   return map;
 }
 
+/** The slow path of flatKeyed's duplicate check: names the key and both lines. */
+function failOnDuplicate(text: string, where: string): never {
+  const firstLine = new Map<string, number>();
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const key = /^\s*(\S+)/.exec(raw[i]!)?.[1];
+    if (key === undefined) continue;
+    const first = firstLine.get(key);
+    if (first !== undefined) fail(`${where} line ${i + 1}`, `duplicate key ${short(key)} (first at line ${first})`);
+    firstLine.set(key, i + 1);
+  }
+  fail(where, 'duplicate key');
+}
+
 /** Single-value files (`memory.current`, `memory.max`, …): one value, optional trailing newline. */
-function singleValue(text: string, where: string, ctx: ParseContext, allowMax: boolean, allowSentinel: boolean): number | 'max' {
+function singleValue(text: string, whereOf: () => string, ctx: ParseContext, allowMax: boolean, allowSentinel: boolean): number | 'max' {
+  // What the kernel prints: 1–15 digits and a newline. Anything else takes the checked path.
+  const digits = text.endsWith('\n') ? text.length - 1 : text.length;
+  if (digits > 0 && digits <= 15) {
+    let n = 0;
+    for (let i = 0; i < digits; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) {
+        n = -1;
+        break;
+      }
+      n = n * 10 + c;
+    }
+    if (n >= 0) return n;
+  }
+  const where = whereOf();
   const ls = lines(text, where, ctx);
   const only = ls[0];
   if (!only) fail(where, 'file is empty');
@@ -139,11 +168,10 @@ function file(files: Record<string, string>, name: string): string | undefined {
 
 /** SPEC §1 version rule; conflicting evidence is rejected rather than guessed. */
 function detectVersion(files: Record<string, string>, stat: Record<string, number> | null, where: string, ctx: ParseContext): CgroupVersion {
-  const statKeys = stat ? Object.keys(stat) : [];
   const v2 = file(files, 'memory.current') !== undefined || (stat !== null && (Object.hasOwn(stat, 'anon') || Object.hasOwn(stat, 'file')));
   const v1 =
     file(files, 'memory.usage_in_bytes') !== undefined ||
-    (stat !== null && (Object.hasOwn(stat, 'cache') || statKeys.some((k) => k.startsWith('total_'))));
+    (stat !== null && (Object.hasOwn(stat, 'cache') || Object.keys(stat).some((k) => k.startsWith('total_'))));
   if (v1 && v2) fail(`${where}.files`, 'files mix cgroup v1 (memory.usage_in_bytes / total_* or cache keys) and cgroup v2 (memory.current / anon or file keys)');
   if (v2) return 2;
   if (v1) return 1;
@@ -208,7 +236,8 @@ function parseEntry(raw: unknown, where: string, ctx: ParseContext): Sample {
     fail(`${where}${sub}`, issue ? issue.message : 'invalid cgroup entry');
   }
   const { path, files } = entry.data;
-  const at = (name: string): string => `${where}.files[${JSON.stringify(name)}]`;
+  // Paths are spelled out only when a message needs one.
+  const at = (name: string) => (): string => `${where}.files[${JSON.stringify(name)}]`;
 
   const statText = file(files, 'memory.stat');
   const stat = statText === undefined ? null : flatKeyed(statText, at('memory.stat'), ctx);

@@ -193,6 +193,10 @@ describe('parseCgroups: memory.stat text format', () => {
     const dup = rejection(() => parse('anon 1\nfile 2\nanon 3'));
     expect(dup.path).toBe('cgroups[0].files["memory.stat"] line 3');
     expect(dup.reason).toMatch(/duplicate key "anon" \(first at line 1\)/);
+    // The second copy in the tolerated spelling (indent, tab, trailing blank) is still the same key.
+    const loose = rejection(() => parse('file 2\nanon 1\n  anon\t3 \n'));
+    expect(loose.path).toBe('cgroups[0].files["memory.stat"] line 3');
+    expect(loose.reason).toMatch(/duplicate key "anon" \(first at line 2\)/);
   });
   it('rejects counters above 2^53-1 (precision)', () => {
     expect(rejection(() => parse('anon 9007199254740992')).reason).toMatch(/2\^53-1/);
