@@ -3,6 +3,7 @@ import { createGzip } from 'node:zlib';
 import type { CaptureBundle, CaptureSources, HostFacts } from '../model/bundle.js';
 import { rawKey } from '../outputs/layout.js';
 import { assertCaptureEnvelope } from './envelope.js';
+import { CgroupEntryJson } from './cgroups.js';
 import { RawJson } from './raw-json.js';
 
 /**
@@ -43,6 +44,7 @@ function* sourcePieces(value: unknown): Generator<string | Buffer> {
       if (i > 0) yield ',';
       const v: unknown = value[i];
       if (v instanceof RawJson) yield v.bytes;
+      else if (v instanceof CgroupEntryJson) yield v.json;
       else yield JSON.stringify(v) ?? 'null';
     }
     yield ']';

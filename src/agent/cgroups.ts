@@ -48,7 +48,7 @@ export function detectCgroupLayout(root: string): CgroupLayout | null {
 
 export interface CgroupScan {
   layout: CgroupLayout | null;
-  entries: CgroupEntry[];
+  entries: CgroupEntryJson[];
   /** Cgroups beyond maxContainers, not read (logged by the caller). */
   skipped: number;
 }
@@ -60,7 +60,7 @@ export interface CgroupScan {
  */
 export function collectCgroups(root: string, options: { maxCgroups?: number; handles?: CgroupFileHandles } = {}): CgroupScan {
   const layout = detectCgroupLayout(root);
-  const entries: CgroupEntry[] = [];
+  const entries: CgroupEntryJson[] = [];
   let skipped = 0;
   if (!layout) return { layout, entries, skipped };
   const max = options.maxCgroups ?? 10_000;
@@ -72,15 +72,18 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
     if (id) {
       if (entries.length >= max) skipped++;
       else {
-        const read: Record<string, string> = {};
+        ENTRY_WRITER.begin(rel);
         // Plain concatenation: `abs` is already normalised, and path.join per file showed in profiles.
         const dir = abs + '/';
-        for (const f of files) {
-          const text = options.handles ? options.handles.read(dir + f) : readSmall(dir + f);
-          // null: absent by kernel version or config (memory.peak < 5.19, kmem off), not an error.
-          if (text !== null) read[f] = text;
+        const kept = options.handles?.enter(dir);
+        for (let i = 0; i < files.length; i++) {
+          const f = files[i]!;
+          const len = kept ? options.handles!.read(kept, i, f) : readSmall(dir + f);
+          // -1: absent by kernel version or config (memory.peak < 5.19, kmem off), not an error.
+          if (len >= 0) ENTRY_WRITER.file(f, READ_BUFFER, len);
         }
-        if (Object.keys(read).length > 0) entries.push({ path: rel, files: read });
+        const entry = ENTRY_WRITER.finish();
+        if (entry) entries.push(entry);
       }
       if (id.containerId !== null) return;
     }
@@ -104,14 +107,17 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
  * Cgroup files kept open between captures and re-read with pread at offset 0, which makes the
  * kernel's seq_file render them afresh. open + close are two of the three syscalls per file and
  * most of a capture's CPU on a 110-pod node (2,310 files: ~18 ms → ~5 ms measured). Handles of
- * files a scan did not visit (the cgroup is gone) are closed at the end of that scan; a read that
- * fails on a kept handle reopens the file once. The number kept stays under half the process's
+ * the folders a scan did not visit (the cgroup is gone) are closed at the end of that scan; a
+ * read that fails on a kept handle reopens the file once. The number kept stays under half the process's
  * open-file soft limit (/proc/self/limits), so sockets to the kubelet and dockerd always find
  * a descriptor; files beyond it are read the plain way.
  */
 export class CgroupFileHandles {
-  private fds = new Map<string, number>();
-  private seen = new Set<string>();
+  // Keyed by cgroup folder, not by file: a per-file key was a fresh path string per file and
+  // capture (2,310 on a 110-pod node), all alive until the scan ended, so V8 promoted them.
+  private dirs = new Map<string, CgroupDirHandles>();
+  private open = 0;
+  private scan = 0;
   readonly max: number;
 
   constructor(max = CgroupFileHandles.defaultMax()) {
@@ -134,48 +140,75 @@ export class CgroupFileHandles {
     return Math.max(0, Math.min(8192, Math.floor(soft / 2) - 64));
   }
 
+  /** Open files kept. */
   get size(): number {
-    return this.fds.size;
+    return this.open;
   }
 
   beginScan(): void {
-    this.seen.clear();
+    this.scan++;
   }
 
   endScan(): void {
-    for (const [file, fd] of this.fds) {
-      if (this.seen.has(file)) continue;
-      closeQuietly(fd);
-      this.fds.delete(file);
+    for (const [dir, handles] of this.dirs) {
+      if (handles.scan === this.scan) continue;
+      for (const fd of handles.fds) if (fd >= 0) this.forget(fd);
+      this.dirs.delete(dir);
     }
   }
 
-  read(file: string): string | null {
-    this.seen.add(file);
-    const kept = this.fds.get(file);
-    if (kept !== undefined) {
-      const text = readFd(kept, 0);
-      if (text !== null) return text;
-      closeQuietly(kept);
-      this.fds.delete(file);
+  /** The kept files of cgroup folder `dir` (ending in `/`), marked as visited by this scan. */
+  enter(dir: string): CgroupDirHandles {
+    let handles = this.dirs.get(dir);
+    if (handles === undefined) this.dirs.set(dir, (handles = { dir, fds: [], scan: this.scan }));
+    else handles.scan = this.scan;
+    return handles;
+  }
+
+  /** Reads file `name` (the `index`-th the scan reads per folder) into READ_BUFFER: its length, or -1. */
+  read(handles: CgroupDirHandles, index: number, name: string): number {
+    const kept = handles.fds[index] ?? -1;
+    if (kept >= 0) {
+      const len = readFd(kept, 0);
+      if (len >= 0) return len;
+      this.forget(kept);
+      handles.fds[index] = -1;
     }
-    if (this.fds.size >= this.max) return readSmall(file);
+    const file = handles.dir + name;
+    if (this.open >= this.max) return readSmall(file);
     let fd: number;
     try {
       fd = openSync(file, constants.O_RDONLY);
     } catch {
-      return null;
+      return -1;
     }
-    const text = readFd(fd, 0);
-    if (text === null) closeQuietly(fd);
-    else this.fds.set(file, fd);
-    return text;
+    const len = readFd(fd, 0);
+    if (len < 0) closeQuietly(fd);
+    else {
+      while (handles.fds.length < index) handles.fds.push(-1);
+      handles.fds[index] = fd;
+      this.open++;
+    }
+    return len;
   }
 
   close(): void {
-    for (const fd of this.fds.values()) closeQuietly(fd);
-    this.fds.clear();
+    for (const handles of this.dirs.values()) for (const fd of handles.fds) if (fd >= 0) closeQuietly(fd);
+    this.dirs.clear();
+    this.open = 0;
   }
+
+  private forget(fd: number): void {
+    closeQuietly(fd);
+    this.open--;
+  }
+}
+
+/** One cgroup folder's kept files, by the index of the file in V1_FILES / V2_FILES (-1: not open). */
+export interface CgroupDirHandles {
+  readonly dir: string;
+  readonly fds: number[];
+  scan: number;
 }
 
 function closeQuietly(fd: number): void {
@@ -193,13 +226,13 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
  * open + read + close into one shared buffer: readFileSync adds an fstat (useless on pseudo-files,
  * which report 4096 or 0) and a fresh buffer per file, ~30 % of the cost over 2,000+ small reads.
  */
-function readSmall(file: string): string | null {
+function readSmall(file: string): number {
   let fd: number;
   try {
     // Numeric flags skip Node's flag-string parsing, once per file × 2,000+ files.
     fd = openSync(file, constants.O_RDONLY);
   } catch {
-    return null;
+    return -1;
   }
   try {
     return readFd(fd, null);
@@ -208,8 +241,11 @@ function readSmall(file: string): string | null {
   }
 }
 
-/** Reads a whole small file from `position` (0 = pread, re-rendering a pseudo-file; null = the fd's offset). */
-function readFd(fd: number, position: number | null): string | null {
+/**
+ * Reads a whole small file into READ_BUFFER from `position` (0 = pread, re-rendering a
+ * pseudo-file; null = the fd's offset): its length, or -1 on a read error.
+ */
+function readFd(fd: number, position: number | null): number {
   try {
     // A short read is EOF here: kernfs seq_file reads fill the buffer until the records run out,
     // so the usual extra read that returns 0 would be a wasted syscall per file.
@@ -220,8 +256,118 @@ function readFd(fd: number, position: number | null): string | null {
       len += n;
       if (n === 0 || n < want || len === READ_BUFFER.length) break;
     }
-    return READ_BUFFER.toString('utf8', 0, len);
+    return len;
   } catch {
-    return null;
+    return -1;
   }
 }
+
+/**
+ * One entry of `sources.cgroups`, held as its JSON text: exactly `JSON.stringify({ path, files })`,
+ * written straight from the read buffer into one flat string per cgroup. The record of 7 file
+ * strings it replaces cost a UTF-8 decode per file, a JSON.stringify per entry in `encodeBundle`,
+ * and 2,310 strings per 110-pod capture that lived through the capture, so V8 promoted them.
+ * Not a Buffer: Buffers the old generation holds are freed only by a full GC, which V8 does not
+ * schedule for off-heap bytes under 64 MiB, so each capture's entries piled up (~8 MiB measured).
+ * `files` decodes on demand (tests, `--once`).
+ */
+export class CgroupEntryJson implements CgroupEntry {
+  constructor(
+    readonly path: string,
+    /** `JSON.stringify({ path, files })`. */
+    readonly json: string,
+  ) {}
+
+  get files(): Record<string, string> {
+    return (JSON.parse(this.json) as CgroupEntry).files;
+  }
+
+  toJSON(): unknown {
+    return JSON.parse(this.json) as unknown;
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** JSON.stringify's two-character escapes of control characters (\b \t \n \f \r); 0 = \u00XX. */
+const SHORT_ESCAPE = new Uint8Array(0x20);
+SHORT_ESCAPE[0x08] = 0x62;
+SHORT_ESCAPE[0x09] = 0x74;
+SHORT_ESCAPE[0x0a] = 0x6e;
+SHORT_ESCAPE[0x0c] = 0x66;
+SHORT_ESCAPE[0x0d] = 0x72;
+const HEX = '0123456789abcdef';
+
+/**
+ * Writes a cgroup entry's JSON into one reused scratch buffer, then copies it out at its exact
+ * size. File texts are escaped byte by byte the way JSON.stringify escapes their UTF-8 decoding
+ * (cgroup files are ASCII); a file with any byte ≥ 0x80 goes through decode + JSON.stringify
+ * instead, so invalid UTF-8 turns into U+FFFD exactly as it did when files were read as strings.
+ */
+export class CgroupEntryWriter {
+  private buf = Buffer.allocUnsafe(16 * 1024);
+  private at = 0;
+  private path = '';
+  private files = 0;
+  /** Every byte written so far is ASCII: the text decodes as latin1, a one-byte string. */
+  private ascii = true;
+
+  begin(path: string): void {
+    this.at = 0;
+    this.files = 0;
+    this.ascii = true;
+    this.path = path;
+    this.string('{"path":' + JSON.stringify(path) + ',"files":{');
+  }
+
+  file(name: string, src: Uint8Array, len: number): void {
+    this.string((this.files++ === 0 ? '' : ',') + JSON.stringify(name) + ':');
+    // Worst case: every byte a \u00XX escape, plus the quotes.
+    this.ensure(len * 6 + 2);
+    const out = this.buf;
+    const start = this.at;
+    let o = start;
+    out[o++] = QUOTE;
+    for (let i = 0; i < len; i++) {
+      const c = src[i]!;
+      if (c >= 0x20 && c < 0x80) {
+        if (c === QUOTE || c === BACKSLASH) out[o++] = BACKSLASH;
+        out[o++] = c;
+      } else if (c >= 0x80) {
+        this.at = start;
+        this.string(JSON.stringify(Buffer.from(src.buffer, src.byteOffset, len).toString('utf8')));
+        return;
+      } else {
+        out[o++] = BACKSLASH;
+        const short = SHORT_ESCAPE[c]!;
+        if (short !== 0) out[o++] = short;
+        else o += out.write(`u00${HEX[c >> 4]!}${HEX[c & 15]!}`, o, 'latin1');
+      }
+    }
+    out[o++] = QUOTE;
+    this.at = o;
+  }
+
+  /** The entry, or null when no file of the cgroup could be read. */
+  finish(): CgroupEntryJson | null {
+    if (this.files === 0) return null;
+    this.string('}}');
+    return new CgroupEntryJson(this.path, this.buf.toString(this.ascii ? 'latin1' : 'utf8', 0, this.at));
+  }
+
+  private string(text: string): void {
+    this.ensure(text.length * 3);
+    const written = this.buf.write(text, this.at, 'utf8');
+    if (written !== text.length) this.ascii = false;
+    this.at += written;
+  }
+
+  private ensure(extra: number): void {
+    if (this.at + extra <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+  }
+}
+
+const ENTRY_WRITER = new CgroupEntryWriter();

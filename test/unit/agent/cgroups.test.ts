@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CgroupFileHandles, collectCgroups, detectCgroupLayout } from '../../../src/agent/cgroups.js';
+import fc from 'fast-check';
+import { CgroupEntryWriter, CgroupFileHandles, collectCgroups, detectCgroupLayout, type CgroupEntryJson } from '../../../src/agent/cgroups.js';
 import { writeCgroupTree, type CgroupFlavour, type FakePod } from '../../../src/agent/fake-host.js';
 import { parseCgroupPath } from '../../../src/sources/identity.js';
 
@@ -128,5 +129,35 @@ describe('CgroupFileHandles (cgroup files kept open between captures)', () => {
     expect(collectCgroups(root, { handles }).entries).toEqual(collectCgroups(root).entries);
     expect(handles.size).toBe(5);
     handles.close();
+  });
+});
+
+describe('CgroupEntryWriter (entries written as JSON text straight from the read buffer)', () => {
+  const writer = new CgroupEntryWriter();
+  const entryOf = (cgroupPath: string, files: [string, Uint8Array][]): CgroupEntryJson | null => {
+    writer.begin(cgroupPath);
+    for (const [name, bytes] of files) writer.file(name, bytes, bytes.length);
+    return writer.finish();
+  };
+  /** The reference: the file bytes decoded as UTF-8 (as the agent read them before), then JSON.stringify. */
+  const reference = (cgroupPath: string, files: [string, Uint8Array][]): string =>
+    JSON.stringify({ path: cgroupPath, files: Object.fromEntries(files.map(([n, b]) => [n, Buffer.from(b).toString('utf8')])) });
+
+  it('writes exactly JSON.stringify({ path, files }) for any bytes: controls, quotes, backslashes, UTF-8, invalid UTF-8', () => {
+    const names = fc.constantFrom('memory.stat', 'memory.current', 'memory.max', 'memory.events');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.uniqueArray(fc.tuple(names, fc.uint8Array({ maxLength: 300 })), { selector: ([n]) => n, maxLength: 4 }), (cgroupPath, files) => {
+        const entry = entryOf(cgroupPath, files);
+        if (files.length === 0) return entry === null;
+        return entry !== null && entry.json === reference(cgroupPath, files) && entry.path === cgroupPath && JSON.stringify(entry) === entry.json;
+      }),
+    );
+  });
+
+  it('keeps a real memory.stat byte for byte and exposes it through `files`', () => {
+    const stat = Buffer.from('cache 1234\nrss 5678\ntotal_inactive_file 42\n');
+    const entry = entryOf('/kubepods/podx', [['memory.stat', stat]])!;
+    expect(entry.files).toEqual({ 'memory.stat': stat.toString('latin1') });
+    expect(entry.json).toBe(String.raw`{"path":"/kubepods/podx","files":{"memory.stat":"cache 1234\nrss 5678\ntotal_inactive_file 42\n"}}`);
   });
 });
