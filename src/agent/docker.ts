@@ -1,12 +1,14 @@
 import { HttpStatusError, type HttpLimits } from './http.js';
 import { RawJson } from './raw-json.js';
-import { UnixHttpConnection } from './unix-http.js';
+import { NotAnsweredError, UnixHttpConnection } from './unix-http.js';
 
 export interface DockerConfig {
   socketPath: string;
   limits: HttpLimits;
   /** Parallel connections for the stats calls: a few hide dockerd's latency; 200 at once would spike its CPU. */
   concurrency?: number;
+  /** Stats calls pipelined per connection at a time (sent in one write, answered in order). */
+  pipelineDepth?: number;
   maxContainers?: number;
 }
 
@@ -58,17 +60,24 @@ export async function collectDocker(config: DockerConfig): Promise<DockerCapture
       .slice(0, config.maxContainers ?? 10_000);
     const stats: (RawJson | undefined)[] = new Array(ids.length);
     let failed = 0;
-    let next = 0;
+    // Indexes into ids still to fetch. A call only queued behind a failed one goes back in the
+    // queue; this ends, because every batch settles its first call for good (answer or error).
+    const queue = ids.map((_, i) => i);
+    const depth = Math.max(1, config.pipelineDepth ?? 16);
     const worker = async (conn: UnixHttpConnection): Promise<void> => {
-      while (next < ids.length) {
-        const i = next++;
-        try {
-          const body = RawJson.object(await getOn(conn, `/containers/${ids[i]!}/stats?stream=false&one-shot=true`));
-          if (body) stats[i] = body;
-          else failed++;
-        } catch {
-          failed++;
-        }
+      while (queue.length > 0) {
+        const batch = queue.splice(0, depth);
+        const results = await Promise.allSettled(batch.map((i) => getOn(conn, `/containers/${ids[i]!}/stats?stream=false&one-shot=true`)));
+        results.forEach((r, k) => {
+          const i = batch[k]!;
+          if (r.status === 'fulfilled') {
+            const body = RawJson.object(r.value);
+            if (body) stats[i] = body;
+            else failed++;
+          } else if (r.reason instanceof NotAnsweredError) {
+            queue.push(i);
+          } else failed++;
+        });
       }
     };
     await Promise.all(connections.slice(0, Math.max(1, Math.min(width, ids.length))).map(worker));

@@ -74,3 +74,58 @@ describe('collectDocker over a unix socket', () => {
     await expect(collectDocker({ socketPath: path.join(tmp, 'absent.sock'), limits: { timeoutMs: 2000, maxBytes: 1 << 20 } })).rejects.toThrow();
   });
 });
+
+describe('collectDocker pipelining (stats calls sent in batches on each connection, answered in order)', () => {
+  const ids = Array.from({ length: 40 }, (_, i) => i.toString(16).padStart(2, '0').repeat(32));
+  const statsBody = (id: string): string => JSON.stringify({ id, memory_stats: { usage: parseInt(id.slice(0, 2), 16) } });
+  const idOf = (url: string | undefined): string => /^\/containers\/([0-9a-f]+)\/stats/.exec(url ?? '')?.[1] ?? '';
+
+  let servers = 0;
+  async function withServer(handler: http.RequestListener, run: (socketPath: string) => Promise<void>): Promise<void> {
+    const server = http.createServer(handler);
+    const sock = path.join(tmp, `pipe-${++servers}.sock`);
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      await run(sock);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+  const listBody = JSON.stringify(ids.map((Id) => ({ Id })));
+
+  it('collects every container, in list order, when the server closes the connection after every third answer', async () => {
+    let answered = 0;
+    await withServer(
+      (req, res) => {
+        if (req.url === '/containers/json') return void res.writeHead(200).end(listBody);
+        if (req.url === '/version') return void res.writeHead(404).end();
+        // `Connection: close`: the answers to calls pipelined behind this one never come.
+        if (++answered % 3 === 0) res.setHeader('connection', 'close');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(statsBody(idOf(req.url)));
+      },
+      async (sock) => {
+        const got = await collectDocker({ socketPath: sock, limits: { timeoutMs: 5000, maxBytes: 1 << 20 }, concurrency: 2, pipelineDepth: 8 });
+        expect(got.failed).toBe(0);
+        expect(got.stats.map((s) => (JSON.parse(s.text) as { id: string }).id)).toEqual(ids);
+      },
+    );
+  });
+
+  it('a call that never answers fails alone after the timeout; the calls queued behind it are sent again', async () => {
+    const stuck = ids[5]!;
+    await withServer(
+      (req, res) => {
+        if (req.url === '/containers/json') return void res.writeHead(200).end(listBody);
+        if (req.url === '/version') return void res.writeHead(404).end();
+        if (idOf(req.url) === stuck) return; // never answers
+        res.writeHead(200, { 'content-type': 'application/json' }).end(statsBody(idOf(req.url)));
+      },
+      async (sock) => {
+        const got = await collectDocker({ socketPath: sock, limits: { timeoutMs: 300, maxBytes: 1 << 20 }, concurrency: 2, pipelineDepth: 8 });
+        expect(got.failed).toBe(1);
+        expect(got.stats.map((s) => (JSON.parse(s.text) as { id: string }).id)).toEqual(ids.filter((id) => id !== stuck));
+      },
+    );
+  });
+});
