@@ -1,7 +1,7 @@
 import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupEntry } from '../model/bundle.js';
-import { parseCgroupPath } from '../sources/identity.js';
+import { parseCgroupPath, type CgroupPathIdentity } from '../sources/identity.js';
 
 /** SPEC §3.1: usage, limit, stat, swap, kernel and the OOM counters, per cgroup version. */
 export const V1_FILES = [
@@ -65,17 +65,25 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
   if (!layout) return { layout, entries, skipped };
   const max = options.maxCgroups ?? 10_000;
   const files = layout.version === 2 ? V2_FILES : V1_FILES;
+  // Without its trailing slashes (a v2 root is the path as given), so `memoryRoot + rel` is clean.
+  const memoryRoot = layout.memoryRoot.replace(/\/+$/, '');
 
   const visit = (rel: string, depth: number): void => {
-    const abs = path.join(layout.memoryRoot, rel);
-    const id = depth > 0 ? parseCgroupPath(rel) : null;
+    // Plain concatenation, no path.join: memoryRoot ends without a slash and `rel` is built from
+    // readdir names, which hold no `/`, `.` or `..`; path.join per cgroup showed in profiles.
+    const abs = memoryRoot + rel;
+    const dir = abs + '/';
+    const kept = options.handles?.enter(dir);
+    let id: CgroupPathIdentity | null = null;
+    if (depth > 0) {
+      // The identity of a folder never changes; kept folders parse their path once.
+      if (kept) id = kept.id === undefined ? (kept.id = parseCgroupPath(rel)) : kept.id;
+      else id = parseCgroupPath(rel);
+    }
     if (id) {
       if (entries.length >= max) skipped++;
       else {
         ENTRY_WRITER.begin(rel);
-        // Plain concatenation: `abs` is already normalised, and path.join per file showed in profiles.
-        const dir = abs + '/';
-        const kept = options.handles?.enter(dir);
         for (let i = 0; i < files.length; i++) {
           const f = files[i]!;
           const len = kept ? options.handles!.read(kept, i, f) : readSmall(dir + f);
@@ -209,6 +217,8 @@ export interface CgroupDirHandles {
   readonly dir: string;
   readonly fds: number[];
   scan: number;
+  /** parseCgroupPath of the folder, once parsed. */
+  id?: CgroupPathIdentity | null;
 }
 
 function closeQuietly(fd: number): void {
@@ -287,22 +297,10 @@ export class CgroupEntryJson implements CgroupEntry {
   }
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** JSON.stringify's two-character escapes of control characters (\b \t \n \f \r); 0 = \u00XX. */
-const SHORT_ESCAPE = new Uint8Array(0x20);
-SHORT_ESCAPE[0x08] = 0x62;
-SHORT_ESCAPE[0x09] = 0x74;
-SHORT_ESCAPE[0x0a] = 0x6e;
-SHORT_ESCAPE[0x0c] = 0x66;
-SHORT_ESCAPE[0x0d] = 0x72;
-const HEX = '0123456789abcdef';
-
 /**
- * Writes a cgroup entry's JSON into one reused scratch buffer, then copies it out at its exact
- * size. File texts are escaped byte by byte the way JSON.stringify escapes their UTF-8 decoding
- * (cgroup files are ASCII); a file with any byte ≥ 0x80 goes through decode + JSON.stringify
- * instead, so invalid UTF-8 turns into U+FFFD exactly as it did when files were read as strings.
+ * Writes a cgroup entry's JSON into one reused scratch buffer and makes one flat string of it:
+ * the per-file strings (decode, JSON.stringify) die young, only the entry lives on. A byte-by-byte
+ * escaper writing into the buffer measured no faster, and is slow without TurboFan (runtime.ts).
  */
 export class CgroupEntryWriter {
   private buf = Buffer.allocUnsafe(16 * 1024);
@@ -317,35 +315,14 @@ export class CgroupEntryWriter {
     this.files = 0;
     this.ascii = true;
     this.path = path;
-    this.string('{"path":' + JSON.stringify(path) + ',"files":{');
+    this.string('{"path":');
+    this.string(JSON.stringify(path));
+    this.string(',"files":{');
   }
 
   file(name: string, src: Uint8Array, len: number): void {
-    this.string((this.files++ === 0 ? '' : ',') + JSON.stringify(name) + ':');
-    // Worst case: every byte a \u00XX escape, plus the quotes.
-    this.ensure(len * 6 + 2);
-    const out = this.buf;
-    const start = this.at;
-    let o = start;
-    out[o++] = QUOTE;
-    for (let i = 0; i < len; i++) {
-      const c = src[i]!;
-      if (c >= 0x20 && c < 0x80) {
-        if (c === QUOTE || c === BACKSLASH) out[o++] = BACKSLASH;
-        out[o++] = c;
-      } else if (c >= 0x80) {
-        this.at = start;
-        this.string(JSON.stringify(Buffer.from(src.buffer, src.byteOffset, len).toString('utf8')));
-        return;
-      } else {
-        out[o++] = BACKSLASH;
-        const short = SHORT_ESCAPE[c]!;
-        if (short !== 0) out[o++] = short;
-        else o += out.write(`u00${HEX[c >> 4]!}${HEX[c & 15]!}`, o, 'latin1');
-      }
-    }
-    out[o++] = QUOTE;
-    this.at = o;
+    this.string(nameKey(name, this.files++ === 0));
+    this.string(JSON.stringify(Buffer.from(src.buffer, src.byteOffset, len).toString('utf8')));
   }
 
   /** The entry, or null when no file of the cgroup could be read. */
@@ -368,6 +345,18 @@ export class CgroupEntryWriter {
     this.buf.copy(bigger, 0, 0, this.at);
     this.buf = bigger;
   }
+}
+
+const NAME_KEYS = new Map<string, { first: string; next: string }>();
+
+/** `"<name>":` (`,"<name>":` after the first file), made once per file name, not 2,310 times a capture. */
+function nameKey(name: string, first: boolean): string {
+  let keys = NAME_KEYS.get(name);
+  if (keys === undefined) {
+    const key = JSON.stringify(name) + ':';
+    NAME_KEYS.set(name, (keys = { first: key, next: ',' + key }));
+  }
+  return first ? keys.first : keys.next;
 }
 
 const ENTRY_WRITER = new CgroupEntryWriter();
