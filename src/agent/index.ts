@@ -1,6 +1,6 @@
 export { captureOnce, NoSourceError, type CaptureConfig, type CaptureResult } from './capture.js';
 export { buildBundle, bundleKey, bundleJson, bundlePieces, encodeBundle } from './bundle.js';
-export { RawJson, isJsonObject } from './raw-json.js';
+export { RawJson } from './raw-json.js';
 export { assertCaptureEnvelope } from './envelope.js';
 export { AGENT_NODE_FLAGS } from './runtime.js';
 export { collectCgroups, detectCgroupLayout, type CgroupLayout, type CgroupScan } from './cgroups.js';
