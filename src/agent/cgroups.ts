@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, readvSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupEntry } from '../model/bundle.js';
 import { parseCgroupPath, type CgroupPathIdentity } from '../sources/identity.js';
@@ -231,6 +231,7 @@ function closeQuietly(fd: number): void {
 
 /** memory.stat is ~1.5 KB even on 6.x kernels; 64 KiB leaves room and bounds a hostile file. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const READ_BUFFERS = [READ_BUFFER];
 
 /**
  * open + read + close into one shared buffer: readFileSync adds an fstat (useless on pseudo-files,
@@ -257,16 +258,11 @@ function readSmall(file: string): number {
  */
 function readFd(fd: number, position: number | null): number {
   try {
-    // A short read is EOF here: kernfs seq_file reads fill the buffer until the records run out,
-    // so the usual extra read that returns 0 would be a wasted syscall per file.
-    let len = 0;
-    for (;;) {
-      const want = READ_BUFFER.length - len;
-      const n = readSync(fd, READ_BUFFER, len, want, position === null ? null : position + len);
-      len += n;
-      if (n === 0 || n < want || len === READ_BUFFER.length) break;
-    }
-    return len;
+    // One read: a short read is EOF here (kernfs seq_file reads fill the buffer until the records
+    // run out, so the usual extra read that returns 0 would be a wasted syscall per file), and a
+    // file filling the whole 64 KiB is cut there. readvSync: fewer argument checks than readSync,
+    // which without TurboFan (runtime.ts) cost ~0.4 µs and ~0.7 KB of garbage per call.
+    return readvSync(fd, READ_BUFFERS, position ?? undefined);
   } catch {
     return -1;
   }
@@ -320,9 +316,9 @@ export class CgroupEntryWriter {
     this.string(',"files":{');
   }
 
-  file(name: string, src: Uint8Array, len: number): void {
+  file(name: string, src: Buffer, len: number): void {
     this.string(nameKey(name, this.files++ === 0));
-    this.string(JSON.stringify(Buffer.from(src.buffer, src.byteOffset, len).toString('utf8')));
+    this.string(JSON.stringify(src.toString('utf8', 0, len)));
   }
 
   /** The entry, or null when no file of the cgroup could be read. */

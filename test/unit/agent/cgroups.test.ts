@@ -136,7 +136,12 @@ describe('CgroupEntryWriter (entries written as JSON text straight from the read
   const writer = new CgroupEntryWriter();
   const entryOf = (cgroupPath: string, files: [string, Uint8Array][]): CgroupEntryJson | null => {
     writer.begin(cgroupPath);
-    for (const [name, bytes] of files) writer.file(name, bytes, bytes.length);
+    for (const [name, bytes] of files) {
+      // Like the shared read buffer: the file's bytes, then stale bytes the writer must not take.
+      const buffer = Buffer.alloc(bytes.length + 7, '"\\');
+      buffer.set(bytes);
+      writer.file(name, buffer, bytes.length);
+    }
     return writer.finish();
   };
   /** The reference: the file bytes decoded as UTF-8 (as the agent read them before), then JSON.stringify. */
