@@ -50,7 +50,9 @@ export function printTopGaps(top: readonly TopGap[], hostOf: (node: string) => H
       ...top.map((r) => [r.cluster, `${r.namespace}/${r.pod}`, mib(r.kubectl_top_bytes), mib(r.docker_stats_bytes), mib(r.gap_bytes), r.cause]),
     ]) + '\n\n',
   );
-  for (const r of top) process.stdout.write(`• ${explainRow(r, hostOf(r.node))}\n`);
+  // The same namespace/pod can exist in two clusters (the demo's busybox does): say which one.
+  const severalClusters = new Set(top.map((r) => r.cluster)).size > 1;
+  for (const r of top) process.stdout.write(`• ${severalClusters ? `[${r.cluster}] ` : ''}${explainRow(r, hostOf(r.node))}\n`);
 }
 
 export function printWhereThingsAre(outLocation: string, finish: FinishSummary): void {

@@ -85,6 +85,19 @@ describe('memgap CLI', () => {
     expect(top[0]).toMatchObject({ namespace: 'default', pod: 'busybox', gap_bytes: 105_963_520 - 106_496, cause: 'page-cache' });
   });
 
+  it('analyze (text) says which cluster a pod is in when two clusters share its name', async () => {
+    const inputs = path.join(dir, 'two-clusters');
+    await mkdir(inputs, { recursive: true });
+    for (const b of articleCaptures()) {
+      await writeFile(path.join(inputs, `a-${b.capturedAt}.json.gz`), gzipBundle(b));
+      await writeFile(path.join(inputs, `b-${b.capturedAt}.json.gz`), gzipBundle({ ...b, cluster: 'staging' }));
+    }
+    const r = await run('analyze', inputs, '--out', path.join(dir, 'two-clusters-out'));
+    expect(r.code).toBe(0);
+    const bullets = r.out.split('\n').filter((l) => l.startsWith('• '));
+    expect(bullets.map((l) => /^• \[([^\]]+)\] pod default\/busybox:/.exec(l)?.[1]).sort()).toEqual([articleCaptures()[0]!.cluster, 'staging'].sort());
+  });
+
   it('exit 1 when some inputs are quarantined, and the rest is done', async () => {
     const inputs = path.join(dir, 'mixed');
     await mkdir(inputs, { recursive: true });
