@@ -9,14 +9,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce } from '../../../src/agent/capture.js';
-import { bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
 import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
-import { captureFileKey } from '../../../src/outputs/layout.js';
-import { ingestObject } from '../../../src/pipeline/ingest.js';
-import { FsObjectStore } from '../../../src/store/fs-store.js';
+import { ingestAgentBundle, num, type Row } from '../helpers/agent-bundle.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/real');
 const summaryText = readFileSync(path.join(FIX, 'kubelet-stats-summary_k8s-1.35_containerd-2.2.1_cgroupfs-v2.json'), 'utf8');
@@ -26,7 +22,6 @@ const pods = podsFromSummary(summary);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-e2e-'));
 let servers: FakeServers;
-type Row = Record<string, unknown>;
 let rows: Row[] = [];
 
 beforeAll(async () => {
@@ -46,23 +41,13 @@ beforeAll(async () => {
     cluster: 'kind-e2e', node: 'datagen-1-35', kubeletUrl: servers.kubeletUrl, tokenFile, caFile: tls.certFile,
     dockerSocket: servers.dockerSocket!, crictl: false, cgroupRoot, now: () => new Date('2026-06-26T10:14:41Z'),
   });
-  const input = new FsObjectStore(path.join(tmp, 'in'));
-  const output = new FsObjectStore(path.join(tmp, 'out'));
-  const key = bundleKey(bundle);
-  await input.put(key, await encodeBundle(bundle));
-  const outcome = await ingestObject(input, key, output);
-  expect(outcome.status).toBe('ingested');
-  const bytes = await output.getBytes(captureFileKey('discrepancy', 'kind-e2e', 'datagen-1-35', new Date('2026-06-26T10:14:41Z')));
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  rows = (await parquetReadObjects({ file })) as Row[];
+  ({ discrepancy: rows } = await ingestAgentBundle(bundle, tmp));
 }, 60_000);
 
 afterAll(async () => {
   await servers?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 describe('agent bundle → ingest → discrepancy rows', () => {
   it('has a container row per app container and pause container, and a row per pod', () => {

@@ -11,15 +11,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce } from '../../../src/agent/capture.js';
-import { bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
 import { podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
-import { captureFileKey } from '../../../src/outputs/layout.js';
-import { ingestObject } from '../../../src/pipeline/ingest.js';
 import type { CaptureBundle } from '../../../src/model/bundle.js';
-import { FsObjectStore } from '../../../src/store/fs-store.js';
+import { ingestAgentBundle, num, type Row } from '../helpers/agent-bundle.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/real');
 const summaryText = readFileSync(path.join(FIX, 'kubelet-stats-summary_k8s-1.35_containerd-2.2.1_cgroupfs-v2.json'), 'utf8');
@@ -33,7 +29,6 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-containerd-'));
 let servers: FakeServers;
 let bundle: CaptureBundle;
 let report: Record<string, unknown>;
-type Row = Record<string, unknown>;
 let discrepancy: Row[] = [];
 let samples: Row[] = [];
 
@@ -95,26 +90,13 @@ esac
   });
   bundle = captured.bundle;
   report = captured.report as unknown as Record<string, unknown>;
-  const input = new FsObjectStore(path.join(tmp, 'in'));
-  const output = new FsObjectStore(path.join(tmp, 'out'));
-  const key = bundleKey(bundle);
-  await input.put(key, await encodeBundle(bundle));
-  const outcome = await ingestObject(input, key, output);
-  expect(outcome.status).toBe('ingested');
-  const read = async (table: 'discrepancy' | 'samples'): Promise<Row[]> => {
-    const bytes = await output.getBytes(captureFileKey(table, 'kind-containerd', 'datagen-1-35', CAPTURED_AT));
-    return (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as Row[];
-  };
-  discrepancy = await read('discrepancy');
-  samples = await read('samples');
+  ({ discrepancy, samples } = await ingestAgentBundle(bundle, tmp));
 }, 60_000);
 
 afterAll(async () => {
   await servers?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 describe('agent on a containerd node (crictl, cgroup v2 + systemd, no Docker)', () => {
   it('runs crictl: its stats go in verbatim, its version names the runtime, Docker is reported absent', () => {
