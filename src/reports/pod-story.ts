@@ -28,6 +28,8 @@ export interface PodStory {
   causes: Record<string, number>;
   widestGap: { at: string; gap: number; explanation: string } | null;
   latest: { at: string; explanation: string } | null;
+  /** When no capture holds the pod: `namespace/pod` names it may have meant (same workload, other namespace). */
+  suggestions: string[];
 }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -93,9 +95,7 @@ export async function podStory(store: ObjectStore, namespace: string, pod: strin
   if (window.from || window.to) {
     toMs = window.to?.getTime() ?? window.from!.getTime() + DAY_MS;
     fromMs = window.from?.getTime() ?? toMs - DAY_MS;
-    const dts: string[] = [];
-    for (let d = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); d <= toMs; d += DAY_MS) dts.push(dayOf(d));
-    found = await podRows(store, namespace, pod, dts, fromMs, toMs);
+    found = await podRows(store, namespace, pod, daysBetween(fromMs, toMs), fromMs, toMs);
   } else {
     found = { rows: [], clusters: new Set() };
     fromMs = toMs = Date.now();
@@ -109,7 +109,66 @@ export async function podStory(store: ObjectStore, namespace: string, pod: strin
       }
     }
   }
-  return storyOf(namespace, pod, fromMs, toMs, found.rows, [...found.clusters].sort());
+  const story = storyOf(namespace, pod, fromMs, toMs, found.rows, [...found.clusters].sort());
+  if (story.captures === 0) {
+    const days = window.from || window.to ? daysBetween(fromMs, toMs) : (await knownDays(store)).slice(0, SUGGESTION_DAYS);
+    story.suggestions = await similarPods(store, namespace, pod, days);
+  }
+  return story;
+}
+
+/** How many of the latest days are searched for a similar name when no window is given. */
+const SUGGESTION_DAYS = 7;
+
+function daysBetween(fromMs: number, toMs: number): string[] {
+  const dts: string[] = [];
+  for (let d = Date.parse(`${dayOf(fromMs)}T00:00:00Z`); d <= toMs; d += DAY_MS) dts.push(dayOf(d));
+  return dts;
+}
+
+/**
+ * Pod names are typed from memory during an incident, usually with a stale ReplicaSet hash or
+ * the wrong namespace. Candidates: the same name in another namespace, names that start with what
+ * was typed, and pods of the same workload (the name without its last `-suffix`, or two for a
+ * `<deployment>-<hash>-<suffix>` name).
+ */
+export function isSimilarPodName(typed: { namespace: string; pod: string }, seen: { namespace: string; pod: string }): boolean {
+  if (seen.pod === typed.pod) return seen.namespace !== typed.namespace;
+  if (seen.pod.startsWith(typed.pod)) return true;
+  const stems = workloadStems(typed.pod);
+  return stems.some((stem) => seen.pod.startsWith(`${stem}-`) && workloadStems(seen.pod).includes(stem));
+}
+
+/** `orders-api-6f5d4-k8j2m` → [`orders-api-6f5d4`, `orders-api`]; never shorter than 3 characters. */
+function workloadStems(pod: string): string[] {
+  const parts = pod.split('-');
+  const stems: string[] = [];
+  for (let cut = 1; cut <= 2 && parts.length - cut >= 1; cut++) {
+    const stem = parts.slice(0, parts.length - cut).join('-');
+    if (stem.length >= 3) stems.push(stem);
+  }
+  return stems;
+}
+
+async function similarPods(store: ObjectStore, namespace: string, pod: string, dts: readonly string[], max = 10): Promise<string[]> {
+  const found = new Set<string>();
+  for (const dt of dts) {
+    for (const cluster of await clustersOf(store, dt)) {
+      try {
+        await scanPartition(store, 'discrepancy', dt, cluster, ['namespace', 'pod'], (c, n) => {
+          for (let i = 0; i < n; i++) {
+            const seen = { namespace: c.namespace![i] as string | null, pod: c.pod![i] as string | null };
+            if (seen.namespace === null || seen.pod === null) continue;
+            if (isSimilarPodName({ namespace, pod }, seen as { namespace: string; pod: string })) found.add(`${seen.namespace}/${seen.pod}`);
+          }
+        });
+      } catch (err) {
+        // A file compacted away under the scan: a suggestion list may miss it, nothing more.
+        if (!(err instanceof ObjectNotFoundError)) throw err;
+      }
+    }
+  }
+  return [...found].sort().slice(0, max);
 }
 
 /** The story from the pod's rows (exported for tests: pure). */
@@ -149,6 +208,7 @@ export function storyOf(namespace: string, pod: string, fromMs: number, toMs: nu
     captures: podLevel.length, timeline, peak, oomKills, causes,
     widestGap: widest ? { at: widest.captured_at.toISOString(), gap: widest.gap_bytes!, explanation: explainRow(widest) } : null,
     latest: latestRow ? { at: latestRow.captured_at.toISOString(), explanation: explainRow(latestRow) } : null,
+    suggestions: [],
   };
 }
 
@@ -165,7 +225,7 @@ export function sampleTimeline(s: PodStory, max = 48): PodStory['timeline'] {
 
 function summaryLines(s: PodStory): string[] {
   const out = [`${s.namespace}/${s.pod}: ${s.captures} captures from ${s.from} to ${s.to} on ${s.nodes.join(', ') || 'no node'} (cluster ${s.clusters.join(', ') || '—'}); containers: ${s.containers.join(', ') || '—'}.`];
-  if (s.captures === 0) return [...out, 'No capture of this pod in the window.'];
+  if (s.captures === 0) return [...out, `No capture of this pod in the window.${s.suggestions.length > 0 ? ` Did you mean: ${s.suggestions.join(', ')}?` : ''}`];
   if (s.peak) out.push(`Peak working set ${mib(s.peak.workingSet)} at ${s.peak.at}${s.peak.limit !== null ? ` = ${s.peak.pctOfLimit?.toFixed(1)} % of the ${mib(s.peak.limit)} limit` : ' (no limit)'}; RSS ${mib(s.peak.rss)}, page cache ${mib(s.peak.cache)}.`);
   out.push(s.oomKills.length === 0 ? 'No OOM kill seen by the cgroup counters.' : `OOM kills: ${s.oomKills.map((o) => `${o.container} ×${o.count} between ${o.after} and ${o.at}`).join('; ')}.`);
   out.push(`Dominant gap cause per capture: ${Object.entries(s.causes).map(([k, v]) => `${k} ${v}`).join(', ')}.`);

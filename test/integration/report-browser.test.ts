@@ -174,6 +174,13 @@ describe('memgap explain', () => {
     expect(json.peak.limit).toBe(1536 * MiB);
   });
 
+  it('a pod name with a stale ReplicaSet hash finds no capture and offers the pod that exists', async () => {
+    const { story, text } = await runExplain('shop/orders-api-6d9f8-zzzzz', { out: outDir });
+    expect(story.captures).toBe(0);
+    expect(story.suggestions).toEqual(['shop/orders-api-6f5d4-k8j2m']);
+    expect(text).toContain('Did you mean: shop/orders-api-6f5d4-k8j2m?');
+  });
+
   it('rejects a malformed pod reference or window as a usage error', async () => {
     await expect(runExplain('orders-api', { out: outDir })).rejects.toBeInstanceOf(UsageError);
     await expect(runExplain('shop/orders-api', { out: outDir, from: 'yesterday' })).rejects.toBeInstanceOf(UsageError);
