@@ -161,11 +161,13 @@ export function readExposition(input: unknown, source: SnapshotSource, ctx: Pars
   return out;
 }
 
-/** The metric name at the start of a sample line: everything before the first blank or `{`. */
+/** The metric name at the start of a sample line: everything before the first white space or `{`. */
 function leadingName(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x09 || c === 0x7b || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c) return text.slice(0, i);
+    // Beyond ASCII, Unicode white space (NBSP, U+2028…) ends the name too: the regex knows them all.
+    if (c > 0x7f) return /^[^\s{]*/.exec(text)![0];
   }
   return text;
 }

@@ -76,6 +76,8 @@ describe('parseKubeletResourceMetrics (synthetic /metrics/resource modelled on t
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 1e300', ctx)).reason).toMatch(/2\^53/);
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 5 12x', ctx)).reason).toMatch(/timestamp/);
     expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes 1 2 3', ctx)).reason).toMatch(/extra tokens/);
+    // A non-ASCII blank after a wanted name (a copy-paste artefact) is rejected, not skipped as an unknown metric.
+    expect(rejection(() => parseKubeletResourceMetrics('node_memory_working_set_bytes\u00a05', ctx)).path).toBe('line 1');
     // spaces and braces inside a label value are not tokens
     const [ok] = parseKubeletResourceMetrics('container_memory_working_set_bytes{container="a 1",pod="p} 2",namespace="n"}3 4', ctx);
     expect(ok?.memory.workingSet).toBe(3);
