@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN } from './names.js';
+import { BATCH_SCHEMA_ID, CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN } from './names.js';
 
-export { CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN };
+export { BATCH_SCHEMA_ID, CAPTURE_SCHEMA_ID, CLUSTER_PATTERN, NODE_PATTERN };
 
 export const ClusterName = z.string().regex(CLUSTER_PATTERN, 'cluster must match [A-Za-z0-9._-]{1,63}').refine((s) => s !== '.' && s !== '..', 'cluster must not be . or ..');
 export const NodeName = z.string().regex(NODE_PATTERN, 'node must match [A-Za-z0-9._-]{1,253}').refine((s) => s !== '.' && s !== '..', 'node must not be . or ..');
@@ -53,3 +53,20 @@ export const CaptureBundle = z.object({
   sources: CaptureSources,
 });
 export type CaptureBundle = z.infer<typeof CaptureBundle>;
+
+/**
+ * `memgap.batch/v1`: what the agent uploads — every capture one node took since its last upload,
+ * oldest first, in one gzip JSON object. The captures stay `memgap.capture/v1` verbatim (each is
+ * validated on its own, so one bad capture is quarantined and its neighbours still count); the
+ * batch only names the node so the object key can be checked against its content.
+ * `flushReason` says why the agent did not wait for a full batch (`near-limit`, `oom-kill`,
+ * `restart`, `shutdown`, …), for the logs; readers never depend on it.
+ */
+export const CaptureBatch = z.object({
+  schema: z.literal(BATCH_SCHEMA_ID),
+  cluster: ClusterName,
+  node: NodeName,
+  flushReason: z.string().max(64).optional(),
+  captures: z.array(z.unknown()).min(1),
+});
+export type CaptureBatch = z.infer<typeof CaptureBatch>;

@@ -4,6 +4,8 @@
  * values become object keys, so they are validated before any path is built.
  */
 export const CAPTURE_SCHEMA_ID = 'memgap.capture/v1';
+/** Several captures of one node in one object: the agent's normal upload (fewer, larger objects). */
+export const BATCH_SCHEMA_ID = 'memgap.batch/v1';
 export const CLUSTER_PATTERN = /^[A-Za-z0-9._-]{1,63}$/;
 export const NODE_PATTERN = /^[A-Za-z0-9._-]{1,253}$/;
 
