@@ -199,7 +199,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
     const ws = side ? workingSetFromStat(side.usage, side.stat, side.version) : null;
     if (side && dockerFromStat !== null && ws !== null) {
       pageCache = ws - dockerFromStat;
-      if (formula === 'legacy' && side.shmem !== null && pageCache > 0) shmemPart = Math.min(side.shmem, pageCache);
+      shmemPart = shmemShareOfPageCache(formula, side.shmem, pageCache);
     }
     if (cli) {
       const bound = cli.uncertaintyBytes;
@@ -255,6 +255,15 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
     },
     hasDockerCli: cli !== null,
   };
+}
+
+/**
+ * The tmpfs/shmem share of the page-cache term WS(S) − DOCKER(S): the legacy formula subtracts all
+ * of `cache`, shmem included, which the working set keeps; the modern formula subtracts only
+ * inactive file pages, so no shmem is in its term. Also splits the term in the report's charts.
+ */
+export function shmemShareOfPageCache(formula: DockerFormula, shmem: number | null, pageCache: number | null): number {
+  return formula === 'legacy' && shmem !== null && pageCache !== null && pageCache > 0 ? Math.min(shmem, pageCache) : 0;
 }
 
 function dominantCause(gap: number, parts: { pageCache: number; shmem: number; rounding: number; skew: number; residual: number }): Cause {
