@@ -10,21 +10,15 @@ import { scanPartition } from '../pipeline/compact.js';
 import type { ObjectStore } from '../store/port.js';
 import type { DayTrends } from '../trends/build.js';
 import type { PeakKind } from '../trends/rules.js';
+import { CAUSE_COLORS, causesChart, decompositionChart, hasGap, podChart, POD_POINT_COLUMNS, type PodPoint, type PodSeries } from './charts.js';
 import { explainRow, mib } from './explain.js';
-import { esc, lineChart, stackedBars } from './svg.js';
+import { esc } from './svg.js';
+
+export type { PodSeries } from './charts.js';
 
 export const TOP_GAPS = 10;
 export const MAX_CHARTS = 8;
 export const NEAR_LIMIT_REPORT_PCT = 90;
-
-export interface PodSeries {
-  namespace: string;
-  pod: string;
-  node: string;
-  /** [ms, kubectl top (working set), docker stats, rss, limit] from the pod rows */
-  points: [number, number | null, number | null, number | null, number | null][];
-  oomAt: number[];
-}
 
 export interface DailyReport {
   schema: 'memgap.daily-report/v1';
@@ -63,7 +57,9 @@ async function collectPods(store: ObjectStore, dt: string, cluster: string, want
         lastOom.set(ck, oom);
       }
       if (c.level![i] !== 'pod') continue;
-      s.points.push([t, (c.kubectl_top_bytes![i] ?? c.working_set_bytes![i]) as number | null, c.docker_stats_bytes![i] as number | null, c.rss_bytes![i] as number | null, c.limit_bytes![i] as number | null]);
+      const point: Record<string, unknown> = { at: t };
+      for (const name of POD_POINT_COLUMNS) if (name !== 'captured_at') point[name] = c[name]![i] ?? null;
+      s.points.push(point as PodPoint);
       const gap = c.gap_bytes![i] as number | null;
       const best = widest.get(key);
       if (gap !== null && (!best || gap > (best.gap_bytes ?? Number.NEGATIVE_INFINITY))) {
@@ -78,7 +74,11 @@ async function collectPods(store: ObjectStore, dt: string, cluster: string, want
   return { series, widest };
 }
 
-export async function buildDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ report: DailyReport; series: PodSeries[] }> {
+/**
+ * The report model, the pods charted over the day (OOM-killed, leaking, near the limit, widest
+ * gaps; at most MAX_CHARTS) and the top-gap pods whose gap is decomposed (at most MAX_CHARTS).
+ */
+export async function buildDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ report: DailyReport; series: PodSeries[]; gapSeries: PodSeries[] }> {
   const { dt, cluster, rows } = trends;
   const pods = rows.filter((r) => r.level === 'pod');
   const containers = rows.filter((r) => r.level === 'container');
@@ -133,42 +133,12 @@ export async function buildDailyReport(store: ObjectStore, trends: DayTrends): P
       .sort((a, b) => Math.abs((b.limitBytes ?? 0) - b.recommendedLimitBytes) - Math.abs((a.limitBytes ?? 0) - a.recommendedLimitBytes)),
     namespaceCauses: trends.namespaceCauses,
   };
-  return { report, series: chartKeys.map((k) => series.get(k)).filter((s): s is PodSeries => s !== undefined) };
+  const charted = (keys: string[]) => keys.map((k) => series.get(k)).filter((s): s is PodSeries => s !== undefined);
+  return { report, series: charted(chartKeys), gapSeries: charted(topGapPods.map((r) => podKey(r.node, r.namespace, r.pod))).filter(hasGap).slice(0, MAX_CHARTS) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
-
-export const CAUSE_COLORS: Record<string, string> = {
-  none: '#9ecae1', 'page-cache': '#1f77b4', shmem: '#9467bd', rounding: '#bcbd22', 'time-skew': '#ff7f0e', 'container-mismatch': '#8c564b', 'missing-source': '#c7c7c7', unexplained: '#d62728',
-};
-
-export function podChart(s: PodSeries, from: number, to: number, id?: string): string {
-  const col = (i: 1 | 2 | 3 | 4) => s.points.map((p) => [p[0], p[i]] as [number, number | null]);
-  return lineChart({
-    title: `${s.namespace}/${s.pod} (${s.node})`,
-    id,
-    from,
-    to,
-    series: [
-      { name: 'working set (kubectl top)', color: '#1f77b4', points: col(1) },
-      { name: 'docker stats', color: '#ff7f0e', points: col(2) },
-      { name: 'RSS (anon)', color: '#2ca02c', points: col(3) },
-      { name: 'limit', color: '#d62728', points: col(4), dashed: true },
-    ],
-    markers: s.oomAt.map((t) => ({ at: t, label: `OOM ${new Date(t).toISOString().slice(11, 16)}` })),
-  });
-}
-
-export function causesChart(causes: DailyReport['namespaceCauses'], id = 'gap-causes'): string {
-  return stackedBars({
-    title: 'Dominant gap cause per namespace (pod captures)',
-    id,
-    unit: 'captures',
-    colors: CAUSE_COLORS,
-    rows: causes.map((c) => ({ label: c.namespace, parts: Object.keys(CAUSE_COLORS).map((name) => ({ name, value: c.causes[name] ?? 0 })) })),
-  });
-}
 
 const pct = (v: number) => `${v.toFixed(1)} %`;
 const who = (r: { namespace: string; pod: string; container?: string | null }) => `${r.namespace}/${r.pod}${r.container ? ` [${r.container}]` : ''}`;
@@ -206,7 +176,7 @@ function htmlTable(head: string[], rows: string[][]): string {
 
 export const REPORT_CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f5f5f5}.none{color:#777}.charts svg{display:block;margin:10px 0;border:1px solid #eee;background:#fff}.totals{background:#f8f8f8;padding:8px 12px}`;
 
-export function renderHtml(r: DailyReport, series: PodSeries[]): string {
+export function renderHtml(r: DailyReport, series: PodSeries[], gapSeries: PodSeries[] = []): string {
   const s = sections(r);
   const from = Date.parse(`${r.dt}T00:00:00Z`);
   const to = from + 24 * 3_600_000;
@@ -215,6 +185,7 @@ export function renderHtml(r: DailyReport, series: PodSeries[]): string {
   body.push(`<p class="totals">${r.totals.pods} pods, ${r.totals.containers} containers on ${r.totals.nodes} nodes (${r.totals.discrepancyRows} discrepancy rows). Leak suspects: <b>${r.totals.leakSuspects}</b>. Near limit: <b>${r.totals.nearLimit}</b>. OOM kills: <b>${r.totals.oomKills}</b>.</p>`);
   body.push(`<h2>${esc(s.topGaps.title)}</h2>${htmlTable(s.topGaps.head, s.topGaps.rows)}`);
   body.push(`<h2>Pods over the day</h2><div class="charts">${series.map((x, i) => podChart(x, from, to, `pod-chart-${i}`)).join('\n') || '<p class="none">no pod to chart</p>'}</div>`);
+  body.push(`<h2>What the gap is made of, over the day</h2><p>kubectl top − docker stats of each top-gap pod, stacked by cause: page cache and shmem the Docker formula subtracts, the CLI's rounding, the sources' time skew, and what is left (residual).</p><div class="charts">${gapSeries.map((x, i) => decompositionChart(x, from, to, `gap-chart-${i}`)).join('\n') || '<p class="none">no gap to decompose</p>'}</div>`);
   body.push(`<h2>Gap causes per namespace</h2><div class="charts">${causesChart(r.namespaceCauses)}</div>`);
   for (const sec of [s.nearLimit, s.leaks, s.ooms, s.sizing]) body.push(`<h2>${esc(sec.title)}</h2>${htmlTable(sec.head, sec.rows)}`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>memgap ${esc(r.cluster)} ${esc(r.dt)}</title><style>${REPORT_CSS}</style></head><body>${body.join('\n')}</body></html>\n`;
@@ -222,12 +193,12 @@ export function renderHtml(r: DailyReport, series: PodSeries[]): string {
 
 /** Writes the three report files; returns their keys. */
 export async function writeDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ keys: string[]; report: DailyReport }> {
-  const { report, series } = await buildDailyReport(store, trends);
+  const { report, series, gapSeries } = await buildDailyReport(store, trends);
   const prefix = dailyReportPrefix(trends.dt, trends.cluster);
   const files: [string, string, string][] = [
     ['summary.json', JSON.stringify(report, null, 2) + '\n', 'application/json'],
     ['summary.md', renderMarkdown(report), 'text/markdown; charset=utf-8'],
-    ['index.html', renderHtml(report, series), 'text/html; charset=utf-8'],
+    ['index.html', renderHtml(report, series, gapSeries), 'text/html; charset=utf-8'],
   ];
   for (const [name, body, type] of files) await store.put(prefix + name, body, type);
   return { keys: files.map(([name]) => prefix + name), report };

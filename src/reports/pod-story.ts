@@ -8,8 +8,9 @@ import { columnsOf, TABLES, type DiscrepancyRow } from '../outputs/tables.js';
 import { clustersOf, scanPartition } from '../pipeline/compact.js';
 import type { ObjectStore } from '../store/port.js';
 import { explainRow, mib } from './explain.js';
-import { CAUSE_COLORS, podChart, REPORT_CSS, type PodSeries } from './daily.js';
-import { esc, stackedBars } from './svg.js';
+import { causesChart, decompositionChart, hasGap, podChart, type PodSeries } from './charts.js';
+import { REPORT_CSS } from './daily.js';
+import { esc } from './svg.js';
 
 const DAY_MS = 86_400_000;
 
@@ -22,7 +23,10 @@ export interface PodStory {
   nodes: string[];
   containers: string[];
   captures: number;
-  timeline: { at: string; node: string; kubectlTop: number | null; dockerStats: number | null; workingSet: number | null; rss: number | null; cache: number | null; limit: number | null; pctOfLimit: number | null; gap: number | null; cause: string; flags: string[] }[];
+  timeline: {
+    at: string; node: string; kubectlTop: number | null; dockerStats: number | null; dockerFormula: string; workingSet: number | null; rss: number | null; cache: number | null; shmem: number | null; limit: number | null; pctOfLimit: number | null;
+    gap: number | null; gapPageCache: number | null; gapRounding: number | null; gapSkew: number | null; gapResidual: number | null; cause: string; flags: string[];
+  }[];
   peak: { at: string; workingSet: number; limit: number | null; pctOfLimit: number | null; rss: number | null; cache: number | null } | null;
   oomKills: { container: string; after: string | null; at: string; count: number }[];
   causes: Record<string, number>;
@@ -176,8 +180,8 @@ export function storyOf(namespace: string, pod: string, fromMs: number, toMs: nu
   const podLevel = rows.filter((r) => r.level === 'pod');
   const containerRows = rows.filter((r) => r.level === 'container');
   const timeline = podLevel.map((r) => ({
-    at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: r.cache_bytes,
-    limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, gap: r.gap_bytes, cause: r.cause, flags: r.flags,
+    at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, dockerFormula: r.docker_formula, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: r.cache_bytes, shmem: r.shmem_bytes,
+    limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, gap: r.gap_bytes, gapPageCache: r.gap_page_cache_bytes, gapRounding: r.gap_rounding_bytes, gapSkew: r.gap_skew_bytes, gapResidual: r.gap_residual_bytes, cause: r.cause, flags: r.flags,
   }));
   let peak: PodStory['peak'] = null;
   for (const r of podLevel) {
@@ -255,15 +259,20 @@ export function renderStoryMarkdown(s: PodStory): string {
 export function storySeries(s: PodStory): PodSeries {
   return {
     namespace: s.namespace, pod: s.pod, node: s.nodes.join(', '),
-    points: s.timeline.map((t) => [Date.parse(t.at), t.kubectlTop ?? t.workingSet, t.dockerStats, t.rss, t.limit]),
+    points: s.timeline.map((t) => ({
+      at: Date.parse(t.at), kubectl_top_bytes: t.kubectlTop, docker_stats_bytes: t.dockerStats, docker_formula: t.dockerFormula, working_set_bytes: t.workingSet, rss_bytes: t.rss, shmem_bytes: t.shmem, limit_bytes: t.limit,
+      gap_bytes: t.gap, gap_page_cache_bytes: t.gapPageCache, gap_rounding_bytes: t.gapRounding, gap_skew_bytes: t.gapSkew, gap_residual_bytes: t.gapResidual,
+    })),
     oomAt: s.oomKills.map((o) => Date.parse(o.at)),
   };
 }
 
 export function renderStoryHtml(s: PodStory): string {
   const tl = sampleTimeline(s, 200);
-  const chart = s.captures > 0 ? podChart(storySeries(s), Date.parse(s.from), Date.parse(s.to), 'pod-timeline') : '<p>No capture of this pod in the window.</p>';
-  const causes = stackedBars({ title: 'Dominant gap cause (captures)', id: 'pod-causes', unit: 'captures', colors: CAUSE_COLORS, rows: [{ label: `${s.namespace}/${s.pod}`, parts: Object.keys(CAUSE_COLORS).map((name) => ({ name, value: s.causes[name] ?? 0 })) }] });
+  const series = storySeries(s);
+  const [from, to] = [Date.parse(s.from), Date.parse(s.to)];
+  const chart = s.captures > 0 ? podChart(series, from, to, 'pod-timeline') + (hasGap(series) ? decompositionChart(series, from, to, 'pod-gap') : '') : '<p>No capture of this pod in the window.</p>';
+  const causes = causesChart([{ namespace: `${s.namespace}/${s.pod}`, causes: s.causes }], 'pod-causes', 'Dominant gap cause');
   const table = `<table><thead><tr>${tlHead.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${tl.map((t) => `<tr>${tlRow(t).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>memgap explain ${esc(s.namespace)}/${esc(s.pod)}</title><style>${REPORT_CSS}</style></head><body><h1>${esc(s.namespace)}/${esc(s.pod)}</h1><ul>${summaryLines(s).map((l) => `<li>${esc(l)}</li>`).join('')}</ul><div class="charts">${chart}${causes}</div><h2>Timeline: what each tool said</h2>${table}</body></html>\n`;
 }
