@@ -5,7 +5,12 @@
 import type { MemoryQuantities } from '../model/sample.js';
 
 export type CgroupVersion = 1 | 2;
-export type DockerFormula = 'legacy' | 'modern' | 'unknown';
+/**
+ * The three eras of `docker stats` MEM USAGE (see dockerRawUsage, dockerLegacy, dockerModern):
+ * 'raw-usage' before 17.06, 'legacy' 17.06–19.03, 'modern' since 20.10.
+ */
+export const DOCKER_FORMULAS = ['raw-usage', 'legacy', 'modern', 'unknown'] as const;
+export type DockerFormula = (typeof DOCKER_FORMULAS)[number];
 
 export const MiB = 1024 * 1024;
 
@@ -37,7 +42,7 @@ function key(stat: Readonly<Record<string, number>>, name: string): number | nul
 export interface CgroupFileValues {
   /** v1 memory.usage_in_bytes / v2 memory.current */
   usage: number | null;
-  /** v1 memory.limit_in_bytes / v2 memory.max, already interpreted */
+  /** v1 memory.limit_in_bytes / v2 memory.max, already interpreted; null when not collected */
   limit: number | 'unlimited' | null;
   /** v2 memory.swap.current */
   swapCurrent?: number | null;
@@ -66,7 +71,7 @@ export function cgroupQuantities(stat: Readonly<Record<string, number>>, version
       mappedFile: v1(stat, 'mapped_file'),
       swap: v1(stat, 'swap'),
       kernel: files.kmemUsage ?? null,
-      limit: files.limit,
+      limit: files.limit ?? hierarchicalLimit(stat),
     };
   }
   return {
@@ -82,6 +87,20 @@ export function cgroupQuantities(stat: Readonly<Record<string, number>>, version
     kernel: v2Kernel(stat),
     limit: files.limit,
   };
+}
+
+/**
+ * v1 memory.stat `hierarchical_memory_limit`: "# of bytes of memory limit with regard to hierarchy
+ * under which the memory cgroup is" (cgroup-v1/memory.rst §5.2, DOMAIN §6.1), i.e. the tightest
+ * limit of the cgroup and its ancestors; the page-rounded sentinel 9223372036854771712 when none
+ * of them has one (DOMAIN §6.2). Used when memory.limit_in_bytes was not collected. Under
+ * Kubernetes an unlimited container inherits the `kubepods` cgroup's limit here (node allocatable),
+ * which is the limit its OOM kill would come from. cgroup v2's memory.stat has no limit key: there
+ * only memory.max tells, and without it the limit stays unknown (null).
+ */
+export function hierarchicalLimit(stat: Readonly<Record<string, number>>): number | 'unlimited' | null {
+  const v = stat['hierarchical_memory_limit'];
+  return v === undefined ? null : interpretLimit(v);
 }
 
 function v2Kernel(stat: Readonly<Record<string, number>>): number | null {
@@ -129,8 +148,21 @@ export function dockerModern(usage: number, stat: Readonly<Record<string, number
 }
 
 /**
- * Docker CLI ≤ 19.03: `float64(mem.Usage - mem.Stats["cache"])` (CLI-19 stats_helpers.go L229-231,
- * DOMAIN §4.2). Go's unsigned subtraction wraps when cache > usage (the CLI then prints ~16EiB);
+ * Docker CLI before 17.06: raw `usage`, no cache subtracted. The CLI set
+ * `s.Memory = float64(v.MemoryStats.Usage)` (moby/moby api/client/stats.go up to Docker 1.11,
+ * api/client/container/stats_helpers.go in 1.12–1.13, and the same until docker/cli PR #80
+ * "Adjusted docker stats memory output", merged 2017-05-17, first released in 17.06, which
+ * introduced calculateMemUsageUnixNoCache). Those CLIs printed it with go-units `HumanSize`
+ * (decimal kB/MB/GB, `%.4g`, e.g. `284.3 MB / 16.66 GB`) until moby/moby PR #21773 (April 2016)
+ * switched memory to `BytesSize` (binary units); so a decimal MEM USAGE dates the CLI to this era.
+ */
+export function dockerRawUsage(usage: number): number {
+  return usage;
+}
+
+/**
+ * Docker CLI 17.06–19.03: `float64(mem.Usage - mem.Stats["cache"])` (CLI-19 stats_helpers.go L229-231,
+ * DOMAIN §4.2; introduced by docker/cli PR #80, see dockerRawUsage). Go's unsigned subtraction wraps when cache > usage (the CLI then prints ~16EiB);
  * we return null in that case rather than a number no column can hold.
  * On v2 there is no `cache` key; old CLIs predate cgroup v2, so the formula is undefined there.
  */
@@ -143,12 +175,14 @@ export function dockerLegacy(usage: number, stat: Readonly<Record<string, number
 export function dockerStatsFromStat(formula: DockerFormula, usage: number, stat: Readonly<Record<string, number>>): number | null {
   if (formula === 'modern') return dockerModern(usage, stat);
   if (formula === 'legacy') return dockerLegacy(usage, stat);
+  if (formula === 'raw-usage') return dockerRawUsage(usage);
   return null;
 }
 
 /**
  * Which formula a Docker version implies: the change shipped in docker/cli v20.10.0
- * (commit a4a07c64, PR #2415, DOMAIN §4.2); 19.03 and older subtract `cache`.
+ * (commit a4a07c64, PR #2415, DOMAIN §4.2); 17.06–19.03 subtract `cache` (docker/cli PR #80);
+ * before 17.06 (1.x such as `1.13.1`, and `17.03.2-ce`, `17.05.0-ce`) the CLI printed raw usage.
  * Accepts `18.06.1-ce`, `20.10.8`, `v24.0.7`, `docker://18.6.1`, `1.13.1`; other runtimes' `<name>://…` give 'unknown'.
  */
 export function dockerFormulaForVersion(version: string | undefined | null): DockerFormula {
@@ -160,6 +194,7 @@ export function dockerFormulaForVersion(version: string | undefined | null): Doc
   if (!m) return 'unknown';
   const major = Number(m[1]);
   const minor = Number(m[2]);
+  if (major < 17 || (major === 17 && minor < 6)) return 'raw-usage';
   if (major < 20) return 'legacy';
   if (major === 20 && minor < 10) return 'legacy';
   return 'modern';

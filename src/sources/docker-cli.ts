@@ -19,11 +19,17 @@ function fail(source: CliSource, path: string, reason: string): never {
 
 const HEX_ID = /^[0-9a-f]{12,64}$/;
 
-/** One printed value; `--` is what the CLI prints for a container whose stats it could not read. */
+/**
+ * One printed value; `--` is what the CLI prints for a container whose stats it could not read.
+ * Decimal units (`495.2 MB`) come only from CLIs older than `--format` (1.13, after moby PR #21773): tables only.
+ */
 function reportedValue(text: string, source: CliSource, path: string, what: string): ReportedValue | null {
   if (text === '--') return null;
   const r = tryParseHumanBytes(text);
   if (!r.ok) fail(source, path, `${what} ${JSON.stringify(text)}: ${r.reason}`);
+  if (r.value.base === 1000 && source === 'dockerStats') {
+    fail(source, path, `${what} ${JSON.stringify(text)}: decimal unit: docker stats --format (Docker ≥ 1.13) prints memory in binary units (KiB, MiB, GiB…)`);
+  }
   return { bytes: r.value.bytes, uncertaintyBytes: r.value.uncertaintyBytes, text };
 }
 

@@ -11,7 +11,9 @@ import {
   dockerFormulaForVersion,
   dockerLegacy,
   dockerModern,
+  dockerRawUsage,
   dockerStatsFromStat,
+  hierarchicalLimit,
   inactiveExceedsUsage,
   interpretLimit,
   kubectlTopDisplay,
@@ -118,7 +120,30 @@ describe('dockerStatsFromStat', () => {
   it('dispatches by formula; unknown → null', () => {
     expect(dockerStatsFromStat('modern', SEED_USAGE, SEED_V1)).toBe(105_963_520);
     expect(dockerStatsFromStat('legacy', SEED_USAGE, SEED_V1)).toBe(106_496);
+    expect(dockerStatsFromStat('raw-usage', SEED_USAGE, SEED_V1)).toBe(SEED_USAGE);
     expect(dockerStatsFromStat('unknown', SEED_USAGE, SEED_V1)).toBeNull();
+  });
+});
+
+describe('dockerRawUsage (CLI before 17.06): usage itself', () => {
+  it('seed article: page cache included, 105971712 B (the kubelet says 8192 less)', () => {
+    expect(dockerRawUsage(SEED_USAGE)).toBe(105_971_712);
+    // − working set 105963520 = 8192 = total_inactive_file: the old CLI counts even inactive cache
+    expect(dockerRawUsage(SEED_USAGE) - workingSetFromStat(SEED_USAGE, SEED_V1, 1)).toBe(8192);
+  });
+});
+
+describe('hierarchicalLimit (v1 memory.stat, when memory.limit_in_bytes was not collected)', () => {
+  it('a number is the limit; the sentinel 2^63 − 4096 is unlimited; absent (or v2) is unknown', () => {
+    expect(hierarchicalLimit({ hierarchical_memory_limit: 536_870_912 })).toBe(536_870_912);
+    expect(hierarchicalLimit({ hierarchical_memory_limit: 9_223_372_036_854_771_712 })).toBe('unlimited');
+    expect(hierarchicalLimit({ anon: 1 })).toBeNull();
+  });
+  it('cgroupQuantities v1 falls back to it; the limit file wins when both are there; v2 has no such key', () => {
+    expect(cgroupQuantities({ hierarchical_memory_limit: 512 * MiB }, 1, { usage: 1, limit: null }).limit).toBe(512 * MiB);
+    expect(cgroupQuantities({ hierarchical_memory_limit: 9_223_372_036_854_771_712 }, 1, { usage: 1, limit: null }).limit).toBe('unlimited');
+    expect(cgroupQuantities({ hierarchical_memory_limit: 512 * MiB }, 1, { usage: 1, limit: 256 * MiB }).limit).toBe(256 * MiB);
+    expect(cgroupQuantities({ hierarchical_memory_limit: 512 * MiB, anon: 1 }, 2, { usage: 1, limit: null }).limit).toBeNull();
   });
 });
 
@@ -192,7 +217,14 @@ describe('dockerFormulaForVersion', () => {
     ['24.0.7', 'modern'],
     ['docker://18.6.1', 'legacy'], // kubelet's containerRuntimeVersion form
     ['docker://20.10.8', 'modern'],
-    ['1.13.1', 'legacy'],
+    // Before 17.06 (docker/cli PR #80, May 2017) the CLI printed raw usage
+    ['1.13.1', 'raw-usage'],
+    ['docker://1.13.1', 'raw-usage'],
+    ['1.12.6', 'raw-usage'],
+    ['17.03.2-ce', 'raw-usage'],
+    ['17.05.0-ce', 'raw-usage'],
+    ['17.06.0-ce', 'legacy'], // first release with PR #80: usage − cache
+    ['v17.09.1-ce', 'legacy'],
     ['20.9.0', 'legacy'],
     ['garbage', 'unknown'],
     ['', 'unknown'],

@@ -80,11 +80,38 @@ describe('parseCgroups: containerd v1 key-order fixture (values 1..32 are synthe
       workingSet: 100 - 30, // usage − total_inactive_file
       shmem: null, // neither total_shmem nor shmem in this key set
       swap: null,
-      limit: null, // no memory.limit_in_bytes file
+      limit: 16, // no memory.limit_in_bytes file: memory.stat `hierarchical_memory_limit 16` stands in
     });
     expect(s?.stat?.['pgmajfault']).toBe(10);
     expect(Object.keys(s!.stat!)).toHaveLength(31);
     expect(s?.identity).toMatchObject({ level: 'container', containerId: CID, podUid: 'da59f36e-a7a8-46ed-8d9d-36392eb967d4' });
+  });
+});
+
+describe('parseCgroups: limit when memory.limit_in_bytes / memory.max was not collected', () => {
+  const seed = JSON.parse(synthetic('cgroupv1-fileset_seed-article-busybox_synthetic.json')) as { path: string; files: Record<string, string> };
+  const without = (files: Record<string, string>, name: string) => Object.fromEntries(Object.entries(files).filter(([k]) => k !== name));
+
+  it('v1: the seed memory.stat alone says unlimited (hierarchical_memory_limit 9223372036854771712 ≥ 2^62)', () => {
+    const [s] = parseCgroups([{ path: seed.path, files: without(seed.files, 'memory.limit_in_bytes') }], ctx);
+    expect(s!.memory.limit).toBe('unlimited');
+  });
+
+  it('v1: a real hierarchical_memory_limit is the limit (here a 512 MiB pod limit: 536870912 B)', () => {
+    const stat = seed.files['memory.stat']!.replace('hierarchical_memory_limit 9223372036854771712', 'hierarchical_memory_limit 536870912');
+    const [s] = parseCgroups([{ path: seed.path, files: { ...without(seed.files, 'memory.limit_in_bytes'), 'memory.stat': stat } }], ctx);
+    expect(s!.memory.limit).toBe(536_870_912);
+  });
+
+  it('v1: no limit file and no hierarchical key (only memory.usage_in_bytes) → not captured (null), never unlimited', () => {
+    const [s] = parseCgroups([{ path: seed.path, files: { 'memory.usage_in_bytes': '105971712\n' } }], ctx);
+    expect(s!.memory.limit).toBeNull();
+  });
+
+  it('v2: memory.stat has no limit key, so without memory.max the limit is not captured (null)', () => {
+    const [s] = parseCgroups([{ path: `${POD}/${CID}`, files: { 'memory.stat': V2_STAT, 'memory.current': '6800000000\n' } }], ctx);
+    expect(s!.cgroupVersion).toBe(2);
+    expect(s!.memory.limit).toBeNull();
   });
 });
 

@@ -63,7 +63,7 @@ describe('parseDockerStatsJsonLines', () => {
     expect(e.path).toBe('line 3');
     expect(e.reason).toContain('MemUsage');
     e = rejection(parseDockerStatsJsonLines, [JSON.stringify({ ID: 'ed37317fbf42', MemUsage: '5MB / 1GB' })]);
-    expect(e.reason).toBe('MEM USAGE "5MB": decimal unit MB: docker stats prints memory in binary units (KiB, MiB, GiB…)');
+    expect(e.reason).toBe('MEM USAGE "5MB": decimal unit: docker stats --format (Docker ≥ 1.13) prints memory in binary units (KiB, MiB, GiB…)');
     e = rejection(parseDockerStatsJsonLines, [docsLine, 42]);
     expect(e.path).toBe('line 2');
     expect(e.reason).toBe('expected a string, got number');
@@ -120,6 +120,24 @@ describe('parseDockerStatsTable', () => {
     expect(a!.reported).toEqual({ bytes: 815104, uncertaintyBytes: 51.2, text: '796 KiB' });
     expect(a!.reportedLimit).toEqual({ bytes: 64 * MiB, uncertaintyBytes: 5242.88, text: '64 MiB' });
     expect(b!.identity).toMatchObject({ containerId: null, runtimeName: 'my_redis' });
+  });
+
+  it('reads decimal units (HumanSize) from a Docker ≤ 1.11 table pasted with its prompt — synthetic, in the layout of moby/moby#27727', () => {
+    const table = [
+      '[root@dockerhost ~]# docker stats --no-stream',
+      'CONTAINER           CPU %               MEM USAGE / LIMIT     MEM %               NET I/O             BLOCK I/O             PIDS',
+      '728c7cfbec9b        0.46%               495.2 MB / 16.66 GB   2.97%               0 B / 0 B           221.7 kB / 3.174 MB   0   ',
+      '',
+    ].join('\n');
+    const [a] = parseDockerStatsTable(table, ctx);
+    expect(a!.identity).toMatchObject({ containerId: '728c7cfbec9b' });
+    // 495.2 MB = 495.2 × 1000^2 = 495200000 B, ± 0.05 MB = 50000 B (three integer digits)
+    expect(a!.reported!.text).toBe('495.2 MB');
+    expect(a!.reported!.bytes).toBeCloseTo(495_200_000, 3);
+    expect(a!.reported!.uncertaintyBytes).toBeCloseTo(50_000, 6);
+    // 16.66 GB = 16660000000 B, ± 0.005 GB = 5000000 B
+    expect(a!.reportedLimit!.bytes).toBeCloseTo(16_660_000_000, 1);
+    expect(a!.reportedLimit!.uncertaintyBytes).toBeCloseTo(5_000_000, 3);
   });
 
   it('keeps a stopped container (`--` cells) with no values, and a Windows table (one value, no limit)', () => {

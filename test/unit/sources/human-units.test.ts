@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
-import { formatHumanBytes, HumanBytesFormatError, parseHumanBytes, tryParseHumanBytes } from '../../../src/sources/human-units.js';
+import { formatHumanBytes, formatHumanSize, HumanBytesFormatError, parseHumanBytes, printsAs, tryParseHumanBytes } from '../../../src/sources/human-units.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -40,7 +40,9 @@ describe('parseHumanBytes (go-units BytesSize, %.4g)', () => {
 
   it.each([
     ['12.345MiB', 'more than 4 significant digits'],
-    ['5MB', 'decimal unit MB'],
+    ['1001MB', 'between 1 and 1000'],
+    ['0.9kB', 'between 1 and 1000'],
+    ['5mB', 'unknown unit mB'],
     ['0.5KiB', 'between 1 and 1024'],
     ['1025KiB', 'between 1 and 1024'],
     ['1.5B', 'whole numbers below 1024'],
@@ -116,5 +118,105 @@ describe('formatHumanBytes (Go %.4g exactly)', () => {
     const v = parseHumanBytes('9.688KiB');
     expect(v.uncertaintyBytes).toBeCloseTo(0.512, 12);
     expect(Math.abs(v.bytes - 9920)).toBeCloseTo(0.512, 9);
+  });
+});
+
+describe('decimal units (go-units HumanSize, before moby/moby PR #21773)', () => {
+  it.each([
+    // 495.2: three integer digits → 4th significant digit at 0.1 → ± 0.05 MB = 50000 B
+    ['495.2 MB', 495.2e6, 50_000],
+    ['495.2MB', 495.2e6, 50_000],
+    // 16.66 GB: two integer digits → ± 0.005 GB = 5e6 B
+    ['16.66 GB', 16.66e9, 5e6],
+    // 796 KB (upper-case K as old docs print it) = 796 × 1000, ± 0.05 kB = 50 B
+    ['796 KB', 796_000, 50],
+    ['221.7 kB', 221_700, 50],
+    // 1000 kB: %.4g of 999.95… rounds up to 1000 → four integer digits → ± 0.5 kB
+    ['1000kB', 1e6, 500],
+  ])('%s → %d ± %d bytes, base 1000', (text, bytes, uncertainty) => {
+    const v = parseHumanBytes(text);
+    expect(v.bytes).toBeCloseTo(bytes, 3);
+    expect(v.uncertaintyBytes).toBeCloseTo(uncertainty, 6);
+    expect(v.base).toBe(1000);
+  });
+
+  it('B alone does not say which: below 1000 either, 1000–1023 only BytesSize', () => {
+    expect(parseHumanBytes('916B').base).toBeNull();
+    expect(parseHumanBytes('1010B').base).toBe(1024);
+    expect(parseHumanBytes('620KiB').base).toBe(1024);
+  });
+
+  it.each([
+    [0, '0B'],
+    [999, '999B'],
+    [1000, '1kB'],
+    // 495200000 / 1000 / 1000 = 495.2 (float64 495.19999999999998863…) → %.4g → 495.2
+    [495_200_000, '495.2MB'],
+    // 620250 / 1000 = 620.25 exactly (a binary fraction): a true tie → half to even → 620.2
+    [620_250, '620.2kB'],
+    // 999950 / 1000 = float64 999.95000000000004547… (above the tie) → 1000.0 → "1000"
+    [999_950, '1000kB'],
+    // 2500500 / 1000 / 1000: the float64 nearest 2.5005 is 2.50050000000000016698… (above the tie)
+    // → 2.501; decimal arithmetic would have tied and printed 2.5: Go works on the float
+    [2_500_500, '2.501MB'],
+    // 1000500 → float64 1.00049999999999994493… (below the tie) → 1.000 → "1"
+    [1_000_500, '1MB'],
+    [16_660_000_000, '16.66GB'],
+  ])('formatHumanSize(%d) → %s', (bytes, text) => {
+    expect(formatHumanSize(bytes)).toBe(text);
+  });
+
+  it('printsAs: the same digits and unit, space and KB spelling aside', () => {
+    expect(printsAs(495_200_000, '495.2 MB')).toBe(true);
+    expect(printsAs(796_000, '796 KB')).toBe(true);
+    expect(printsAs(2_252_800, '2.148MiB')).toBe(true); // 2252800 / 2^20 = 2.1484375 → 2.148
+    expect(printsAs(2_256_896, '2.148MiB')).toBe(false); // one page more: 2.15234375 → 2.152
+    expect(printsAs(916, '916B')).toBe(true);
+    expect(printsAs(1010, '1010B')).toBe(true);
+    expect(printsAs(1010, '1.01kB')).toBe(true);
+    expect(printsAs(1_000_000, '976.6KiB')).toBe(true); // 1e6 / 1024 = 976.5625 → 976.6
+    expect(printsAs(1_000_000, '1MB')).toBe(true);
+    expect(printsAs(1_000_000, '1MiB')).toBe(false);
+    expect(printsAs(1_000_000, 'garbage')).toBe(false);
+  });
+
+  it('round-trips: the parsed decimal text is within its stated uncertainty of the true bytes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 20 }), fc.maxSafeNat()), (bytes) => {
+        const text = formatHumanSize(bytes);
+        const v = parseHumanBytes(text);
+        expect(printsAs(bytes, text)).toBe(true);
+        // The float divisions add a relative error of a few ulps on top of the printed rounding.
+        expect(Math.abs(v.bytes - bytes)).toBeLessThanOrEqual(v.uncertaintyBytes + Math.max(bytes, 1) * 1e-12);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('tryParseHumanBytes: contract for any text', () => {
+  const unitArb = fc.constantFrom('B', 'KiB', 'MiB', 'GiB', 'YiB', 'kB', 'KB', 'MB', 'GB', 'YB', 'mB', 'iB', '');
+  const textArb = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.tuple(fc.stringMatching(/^\d{1,6}(\.\d{0,5})?$/), fc.constantFrom('', ' ', '  '), unitArb).map(([n, sp, u]) => `${n}${sp}${u}`),
+  );
+  it('returns a value or a reason, never throws; a value has a base that matches its unit and lies within the unit range', () => {
+    fc.assert(
+      fc.property(textArb, (text) => {
+        const r = tryParseHumanBytes(text);
+        if (!r.ok) {
+          expect(typeof r.reason).toBe('string');
+          return;
+        }
+        const v = r.value;
+        expect(Number.isFinite(v.bytes) && v.bytes >= 0).toBe(true);
+        expect(v.uncertaintyBytes).toBeGreaterThan(0);
+        if (/iB$/.test(text)) expect(v.base).toBe(1024);
+        else if (/[kKMGTPEZY]B$/.test(text)) expect(v.base).toBe(1000);
+        // printsAs never throws either, and agrees with itself on the value the text denotes when it is whole
+        expect(typeof printsAs(Math.round(v.bytes), text)).toBe('boolean');
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

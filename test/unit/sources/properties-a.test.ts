@@ -167,6 +167,7 @@ const TABLE_TOKENS = [
   'CONTAINER', 'ID', 'NAME', 'CPU', '%', 'MEM', 'USAGE', '/', 'LIMIT', 'NET', 'I/O', 'BLOCK', 'PIDS', 'PRIV', 'WORKING', 'SET',
   '--', '620KiB', '7.69GiB', '0B', '796', 'KiB', 'MB', '1.5', 'db369d0c34bd', 'k8s_POD_busybox_<省略>', 'k8s_app_p_ns_u_0', 'web',
   '0.00%', '1', '$', '#', '\u001b[2J', '1e+04YiB', '__proto__', '12.345MiB', '1024KiB', '\t', '\r',
+  '495.2', 'kB', 'KB', 'GB', '16.66 GB', '1000kB', '1001MB', '[root@node02 ~]#',
 ];
 const tableArb = fc
   .array(fc.array(fc.constantFrom(...TABLE_TOKENS), { maxLength: 16 }).map((t) => t.join(' ')), { maxLength: 8 })
