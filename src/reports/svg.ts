@@ -60,7 +60,9 @@ export function byteScale(minBytes: number, maxBytes: number, ticks = 5): ByteSc
   const lo0 = Math.min(0, minBytes / div) * 1.08;
   const hi0 = Math.max(0, maxBytes / div) * 1.08;
   const step = niceStep(Math.max(hi0 - lo0, 1), ticks);
-  return { unit, div, lo: Math.floor(lo0 / step) * step, hi: Math.max(step, Math.ceil(hi0 / step) * step), step };
+  // a negative sliver (a few KiB of rounding under a 400 MiB gap) does not earn a whole tick below zero
+  const lo = -lo0 < step / 4 ? 0 : Math.floor(lo0 / step) * step;
+  return { unit, div, lo, hi: Math.max(step, Math.ceil(hi0 / step) * step), step };
 }
 
 const fmtTick = (v: number) => String(Number(v.toFixed(2)));
@@ -105,7 +107,7 @@ function legend(out: string[], items: { name: string; color: string; dash?: stri
       ? `<rect x="${lx}" y="${ly - 5}" width="16" height="8" fill="${it.color}"/>`
       : `<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${it.color}" stroke-width="${it.width ?? 1.6}"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/>`;
     out.push(`<g class="legend-item" data-series="${esc(it.name)}">${sample}<text x="${lx + 20}" y="${ly + 3.5}" font-size="10">${esc(it.name)}</text></g>`);
-    lx += 30 + it.name.length * 5.6;
+    lx += 32 + it.name.length * 6.2;
   }
 }
 
@@ -144,7 +146,8 @@ export function lineChart(opts: { title: string; series: LineSeries[]; markers?:
     const xx = x(m.at).toFixed(1);
     out.push(`<g class="marker oom-marker"><line x1="${xx}" x2="${xx}" y1="${M.t}" y2="${H - M.b}" stroke="#d62728" stroke-width="2"/><text x="${xx}" y="${M.t - 4}" font-size="10" fill="#d62728" text-anchor="middle">${esc(m.label)}</text></g>`);
   }
-  legend(out, opts.series);
+  // a series without any value (no such source on this node) is left out of the legend too
+  legend(out, opts.series.filter((s) => s.points.some((p) => p[1] !== null)));
   out.push('</svg>');
   return out.join('');
 }

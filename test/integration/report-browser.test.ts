@@ -10,15 +10,16 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoDayCaptures, gzipBundle } from '../../src/demo/generator.js';
+import { articleCaptures, demoDayCaptures, gzipBundle } from '../../src/demo/generator.js';
 import { dailyReportPrefix, rawKey } from '../../src/outputs/layout.js';
 import type { TrendsDailyRow } from '../../src/outputs/tables.js';
 import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
 import { finishPartitions, type FinishSummary } from '../../src/pipeline/finish.js';
 import { readParquetRows } from '../../src/read/parquet-read.js';
 import { TABLES } from '../../src/outputs/tables.js';
+import { DOCKER_STATS_COLOR, DOCKER_STATS_SERIES, GAP_LAYERS } from '../../src/reports/charts.js';
 import { podStory, renderStoryHtml } from '../../src/reports/pod-story.js';
 import type { DailyReport } from '../../src/reports/daily.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
@@ -33,6 +34,8 @@ let out: FsObjectStore;
 let finish: FinishSummary;
 let trends: TrendsDailyRow[];
 let ctx: BrowserContext;
+/** The seed article's two captures, analyzed apart: a pod with only two captures. */
+let articleOut: FsObjectStore;
 
 beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'memgap-report-'));
@@ -45,6 +48,12 @@ beforeAll(async () => {
   expect(summary.quarantined).toBe(0);
   finish = await finishPartitions(out, summary.partitions, { now: new Date('2026-11-28T00:00:00Z') });
   trends = await readParquetRows<TrendsDailyRow>(await out.getBytes(finish.days[0]!.trendsKey), TABLES.trends_daily);
+  const articleRaw = new FsObjectStore(path.join(root, 'article-raw'));
+  for (const b of articleCaptures()) await articleRaw.put(rawKey(b.cluster, b.node, new Date(b.capturedAt)), gzipBundle(b));
+  articleOut = new FsObjectStore(path.join(root, 'article-out'));
+  const articleSummary = await analyze(await resolveInputs([path.join(root, 'article-raw')]), articleOut);
+  expect(articleSummary.quarantined).toBe(0);
+  await finishPartitions(articleOut, articleSummary.partitions, { now: new Date('2026-11-28T00:00:00Z') });
   await mkdir(ARTIFACTS, { recursive: true });
   ctx = await chromium.launchPersistentContext(await mkdtemp(path.join(os.tmpdir(), 'memgap-chromium-')), {
     executablePath: '/usr/bin/chromium',
@@ -155,6 +164,201 @@ describe('the HTML report in Chromium', () => {
     expect(await page.locator('svg#pod-timeline .oom-marker').count()).toBe(1);
     expect((await readFile(file, 'utf8')).includes('<script')).toBe(false);
     await page.close();
+  });
+});
+
+/** Where a series or layer is drawn: sample points along its paths (every 6 px) and its dots, relative to the chart's box. */
+async function samplePoints(chart: Locator, selector: string): Promise<{ x: number; y: number; top: string | null }[]> {
+  await chart.scrollIntoViewIfNeeded();
+  return chart.evaluate((svg, sel) => {
+    const box = svg.getBoundingClientRect();
+    const out: { x: number; y: number; top: string | null }[] = [];
+    const at = (el: SVGGraphicsElement, x: number, y: number) => {
+      const m = el.getScreenCTM()!;
+      const cx = m.a * x + m.c * y + m.e;
+      const cy = m.b * x + m.d * y + m.f;
+      // paint order as the browser resolves it: the topmost element at that pixel
+      const top = document.elementFromPoint(cx, cy);
+      out.push({ x: cx - box.left, y: cy - box.top, top: top?.getAttribute('data-series') ?? top?.getAttribute('data-layer') ?? top?.tagName ?? null });
+    };
+    for (const el of svg.querySelectorAll<SVGGraphicsElement>(sel)) {
+      if (el instanceof SVGPathElement) {
+        const len = el.getTotalLength();
+        for (let d = 0; d <= len; d += 6) {
+          const p = el.getPointAtLength(d);
+          at(el, p.x, p.y);
+        }
+      } else if (el instanceof SVGCircleElement) at(el, el.cx.baseVal.value, el.cy.baseVal.value);
+    }
+    return out;
+  }, selector);
+}
+
+/** For each point, whether a pixel within 1 px of it has the color (RGB distance < 60), decoded by Chromium from the PNG. */
+async function pixelsNear(png: Buffer, points: { x: number; y: number }[], hex: string): Promise<boolean[]> {
+  const page = await ctx.newPage();
+  const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const found = await page.evaluate(
+    async ({ b64, points, rgb }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      return points.map(({ x, y }) => {
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) {
+            const px = Math.round(x) + dx;
+            const py = Math.round(y) + dy;
+            if (px < 0 || py < 0 || px >= c.width || py >= c.height) continue;
+            const i = (py * c.width + px) * 4;
+            if (Math.hypot(d[i]! - rgb[0]!, d[i + 1]! - rgb[1]!, d[i + 2]! - rgb[2]!) < 60) return true;
+          }
+        return false;
+      });
+    },
+    { b64: png.toString('base64'), points, rgb },
+  );
+  await page.close();
+  return found;
+}
+
+const share = (xs: boolean[]) => xs.filter(Boolean).length / Math.max(1, xs.length);
+/** The docker stats line or dots (not its legend item). */
+const DOCKER = `.series[data-series="${DOCKER_STATS_SERIES}"], .series-point[data-series="${DOCKER_STATS_SERIES}"]`;
+
+/** Reads a value off a chart's y axis: the tick labels ("400 MiB") give the pixel → bytes line. */
+async function yToBytes(chart: Locator): Promise<(y: number) => number> {
+  const ticks = await chart.locator('text.y-tick').evaluateAll((ts) => ts.map((t) => ({ y: Number(t.getAttribute('y')), label: t.textContent! })));
+  const unit = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as Record<string, number>;
+  const [a, b] = [ticks[0]!, ticks[ticks.length - 1]!].map((t) => ({ y: t.y, v: Number(t.label.split(' ')[0]) * unit[t.label.split(' ')[1]!]! }));
+  return (y) => a!.v + ((y - a!.y) * (b!.v - a!.v)) / (b!.y - a!.y);
+}
+
+/** The upper edge of a stacked layer's area at its last instant (the path runs upper edge forward, lower edge back). */
+async function layerTopAtEnd(chart: Locator, layer: string): Promise<number> {
+  const d = await chart.locator(`path.layer[data-layer="${layer}"]`).last().getAttribute('d');
+  const pts = d!.replace(/Z$/, '').slice(1).split('L').map((p) => p.split(',').map(Number) as [number, number]);
+  return pts[pts.length / 2 - 1]![1];
+}
+
+describe('the docker stats line and the gap decomposition in Chromium', () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = (await openInBrowser(path.join(outDir, dailyReportPrefix(DT, 'demo'), 'index.html'), 'daily-report.png')).page;
+  });
+  afterAll(async () => page?.close());
+
+  it('every time chart has its units: bytes on the y axis, UTC time on the x axis; the causes chart counts pod captures', async () => {
+    for (const chart of await page.locator('svg.line-chart, svg.area-chart').all()) {
+      const ticks = await chart.locator('text.y-tick').allTextContents();
+      expect(ticks.length).toBeGreaterThanOrEqual(3);
+      for (const t of ticks) expect(t).toMatch(/^-?[\d.]+ (KiB|MiB|GiB)$/);
+      expect(await chart.locator('text.y-title').textContent()).toMatch(/\((KiB|MiB|GiB)\)$/);
+      expect(await chart.locator('text.x-title').textContent()).toBe(`time (UTC, ${DT})`);
+      expect(await chart.locator('text.x-tick').allTextContents()).toEqual(['00:00', '03:00', '06:00', '09:00', '12:00', '15:00', '18:00', '21:00', '00:00']);
+    }
+    const causes = page.locator('svg#gap-causes');
+    expect(await causes.locator('text.x-title').textContent()).toBe('pod captures');
+    const counts = (await causes.locator('text.x-tick').allTextContents()).map(Number);
+    expect(counts[0]).toBe(0);
+    // 96 pod captures per pod; the largest namespace row (kube-system: 6 pods) counts 576 captures
+    expect(counts[counts.length - 1]).toBeGreaterThanOrEqual(576);
+  });
+
+  it('draws docker stats last (over the lines it equals) and its pixels show in every chart with docker data', async () => {
+    const charts = await page.locator('svg.line-chart').all();
+    let withDocker = 0;
+    for (const chart of charts) {
+      const title = await chart.locator('title').first().textContent();
+      if ((await chart.locator(DOCKER).count()) === 0) {
+        // only the containerd node has no docker stats, and then the legend does not list it
+        expect(title).toMatch(/ip-10-0-3-33/);
+        expect(await chart.locator(`.legend-item[data-series="${DOCKER_STATS_SERIES}"]`).count()).toBe(0);
+        continue;
+      }
+      withDocker++;
+      // SVG paint order is document order: docker stats comes after every other series
+      const order = await chart.locator('.series, .series-point').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
+      const firstDocker = order.indexOf(DOCKER_STATS_SERIES);
+      expect(order.slice(firstDocker).every((n) => n === DOCKER_STATS_SERIES), title!).toBe(true);
+      const pts = await samplePoints(chart, DOCKER);
+      expect(pts.length).toBeGreaterThan(50);
+      // the browser's hit test agrees: docker stats is the topmost element along its own line (an OOM marker may cross it once)
+      expect(share(pts.map((p) => p.top === DOCKER_STATS_SERIES)), title!).toBeGreaterThan(0.95);
+      // and its color is on screen along the line
+      const png = await chart.screenshot();
+      expect(share(await pixelsNear(png, pts, DOCKER_STATS_COLOR)), title!).toBeGreaterThan(0.9);
+    }
+    // orders-api, session-cache, report-builder, indexer at least (nodes 1 and 2 run Docker)
+    expect(withDocker).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the check above fails when docker stats is drawn first: it coincides with RSS (18.06 node) or the working set (24.0 node)', async () => {
+    for (const [pod, node] of [['reports/report-builder', 'ip-10-0-1-11'], ['shop/orders-api', 'ip-10-0-2-22']] as const) {
+      const chart = page.locator('svg.line-chart', { has: page.locator('title', { hasText: pod }) });
+      expect(await chart.locator('title').first().textContent()).toContain(node);
+      const pts = await samplePoints(chart, DOCKER);
+      // move the docker stats line under the others, as the report drew it before
+      await chart.evaluate((svg, sel) => {
+        const first = svg.querySelector('.series')!;
+        for (const el of svg.querySelectorAll(sel)) first.parentNode!.insertBefore(el, first);
+      }, DOCKER);
+      const hidden = share(await pixelsNear(await chart.screenshot(), pts, DOCKER_STATS_COLOR));
+      expect(hidden, pod).toBeLessThan(0.2);
+    }
+    await page.reload();
+  });
+
+  it('decomposes the tmpfs pod\'s gap: page cache 15 MiB (active_file) under shmem 380 MiB from 15:00', async () => {
+    const charts = page.locator('svg.area-chart');
+    expect(await charts.count()).toBeGreaterThanOrEqual(2);
+    const builder = page.locator('svg.area-chart', { has: page.locator('title', { hasText: 'reports/report-builder-7d9f8' }) });
+    await builder.screenshot({ path: path.join(ARTIFACTS, 'gap-decomposition.png') });
+    expect(await builder.locator('.legend-item').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-series')))).toEqual([...GAP_LAYERS, 'gap (kubectl top − docker stats)']);
+    for (const layer of GAP_LAYERS) expect(await builder.locator(`path.layer[data-layer="${layer}"]`).count(), layer).toBeGreaterThan(0);
+    // tmpfs curve (src/demo/generator.ts): anon 60, active_file 15, inactive_file 25, shmem min(380, 80 + 20h) MiB.
+    // The 18.06 formula (usage − cache) drops active_file and shmem, the working set keeps them:
+    // at 23:45 the page cache layer is 15 MiB and shmem stacks to 15 + 380 = 395 MiB.
+    const toBytes = await yToBytes(builder);
+    const MiBAt = async (layer: string) => toBytes(await layerTopAtEnd(builder, layer)) / MiB;
+    // one pixel of this axis is about 2.4 MiB; coordinates are written to 0.1 px
+    expect(Math.abs((await MiBAt('page cache')) - 15)).toBeLessThan(0.5);
+    expect(Math.abs((await MiBAt('shmem')) - 395)).toBeLessThan(0.5);
+    // the shmem area is drawn: hit-tested at its middle at 23:45
+    const box = (await builder.locator('path.layer[data-layer="shmem"]').last().boundingBox())!;
+    expect(box.height).toBeGreaterThan(100);
+    const pts = await samplePoints(builder, '.total');
+    expect(pts.length).toBeGreaterThan(50);
+    expect(share(pts.map((p) => p.top === 'gap (kubectl top − docker stats)'))).toBeGreaterThan(0.9);
+  });
+
+  it('draws a pod with two captures as dots, docker stats on top, and its decomposition as two columns', async () => {
+    const story = await podStory(articleOut, 'default', 'busybox');
+    expect(story.captures).toBe(2);
+    const file = path.join(ARTIFACTS, 'explain-busybox.html');
+    await writeFile(file, renderStoryHtml(story));
+    const { page: p, errors } = await openInBrowser(file, 'explain-busybox.png');
+    expect(errors).toEqual([]);
+    const chart = p.locator('svg#pod-timeline');
+    expect(await chart.locator('path.series').count()).toBe(0);
+    const dots = await chart.locator('circle.series-point').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-series')));
+    // 2 captures × (working set, RSS, docker stats); no limit was set
+    expect(dots.filter((d) => d === DOCKER_STATS_SERIES)).toHaveLength(2);
+    expect(dots.slice(-2)).toEqual([DOCKER_STATS_SERIES, DOCKER_STATS_SERIES]);
+    const pts = await samplePoints(chart, DOCKER);
+    expect(pts.map((x) => x.top)).toEqual([DOCKER_STATS_SERIES, DOCKER_STATS_SERIES]);
+    expect(share(await pixelsNear(await chart.screenshot(), pts, DOCKER_STATS_COLOR))).toBe(1);
+    const gap = p.locator('svg#pod-gap');
+    expect(await gap.locator('path.layer').count()).toBe(0);
+    // after `less file100` the gap is 105963520 − 106496 bytes, nearly all active page cache: a column about 101 MiB high
+    const columns = await gap.locator('rect.layer[data-layer="page cache"]').count();
+    expect(columns).toBe(2);
+    await p.close();
   });
 });
 
