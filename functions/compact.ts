@@ -1,25 +1,39 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { compactPreviousHour } from '../src/pipeline/compact.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ObjectStore } from '../src/store/port.js';
 import { S3ObjectStore } from '../src/store/s3-store.js';
+import { openAthenaEngine, type AthenaQueryEngine } from '../src/query/athena.js';
+import { athenaMergeSql, COMPACTED_TABLES, MergeStepMessage } from '../src/pipeline/sql-steps.js';
 
-/** Env: OUTPUT_BUCKET, OUTPUT_PREFIX=''. Schedule: hourly (EventBridge); `time` of the event is "now". */
+/**
+ * FIFO consumer (MessageGroupId = cluster): each message is one `{arrival, cluster}` step; its
+ * staging rows are MERGEd into every compacted Iceberg table, each MERGE one atomic commit.
+ * FIFO order: after a failure the rest of the batch goes back too. Env: ATHENA_WORKGROUP, ATHENA_DATABASE.
+ */
+export const logger = new Logger({ serviceName: 'memgap-compact' });
+
+/** Env: OUTPUT_BUCKET, OUTPUT_PREFIX=''. (Kept for functions/daily.ts.) */
 export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): ObjectStore {
   if (!env.OUTPUT_BUCKET) throw new Error('OUTPUT_BUCKET must be set');
   return new S3ObjectStore({ bucket: env.OUTPUT_BUCKET, prefix: env.OUTPUT_PREFIX ?? '' });
 }
 
-export const logger = new Logger({ serviceName: 'memgap-compact' });
-
-export async function compactScheduled(event: { time?: string } | undefined, out: ObjectStore) {
-  const now = event?.time ? new Date(event.time) : new Date();
-  const hours = await compactPreviousHour(out, Number.isNaN(now.getTime()) ? new Date() : now);
-  const merged = hours.filter((h) => h.merged > 0);
-  logger.info('compacted', { hours: merged.length, files: merged.reduce((a, h) => a + h.merged, 0), rows: merged.reduce((a, h) => a + h.rows, 0) });
-  return { hours: merged.map(({ table, dt, cluster, hour, rows, parts, merged: m }) => ({ table, dt, cluster, hour, rows, parts, merged: m })) };
+export async function compactSteps(event: SQSEvent, engine: AthenaQueryEngine): Promise<SQSBatchResponse> {
+  const failures: string[] = [];
+  for (const record of event.Records) {
+    if (failures.length > 0) failures.push(record.messageId);
+    else try {
+      const step = MergeStepMessage.parse(JSON.parse(record.body));
+      for (const table of COMPACTED_TABLES) logger.info('merged', { ...step, table, ...(await engine.execute(athenaMergeSql(table, step))) });
+    } catch (error) {
+      logger.error('merge failed', { messageId: record.messageId, error: error as Error });
+      failures.push(record.messageId);
+    }
+  }
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
-let out: ObjectStore | undefined;
-export const handler = middy(async (event: { time?: string }) => compactScheduled(event, (out ??= storeFromEnv()))).use(injectLambdaContext(logger));
+let engine: AthenaQueryEngine | undefined;
+export const handler = middy(async (event: SQSEvent) => compactSteps(event, (engine ??= openAthenaEngine({ workGroup: process.env.ATHENA_WORKGROUP!, database: process.env.ATHENA_DATABASE! })))).use(injectLambdaContext(logger));

@@ -32,6 +32,30 @@ export function partitionPrefix(table: TableName, dt: string, cluster: string): 
   return `${table}/dt=${dt}/cluster=${cluster}/`;
 }
 
+/** `2026-11-27T05:30:57Z` → `2026-11-27T05`: the UTC hour an ingest ran (the staging `arrival` partition). */
+export function arrivalHour(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
+
+/**
+ * Staging file of one ingest invocation (or analyze chunk) for one table and cluster. Readers
+ * never read staging/; compaction consumes and deletes it.
+ */
+export function stagingKey(table: TableName, arrival: string, cluster: string, batchId: string): string {
+  return `staging/${table}/arrival=${arrival}/cluster=${cluster}/${batchId}.parquet`;
+}
+
+/** Parses a key written by stagingKey. */
+export function stagingOf(key: string): { table: string; arrival: string; cluster: string; batchId: string } | null {
+  const m = /^staging\/([a-z_]+)\/arrival=(\d{4}-\d{2}-\d{2}T\d{2})\/cluster=([A-Za-z0-9._-]{1,63})\/([0-9a-f]+)\.parquet$/.exec(key);
+  return m ? { table: m[1]!, arrival: m[2]!, cluster: m[3]!, batchId: m[4]! } : null;
+}
+
+/** The one file of a compacted (dt, cluster) partition, replaced whole by each compaction. */
+export function compactedKey(table: TableName, dt: string, cluster: string): string {
+  return `${partitionPrefix(table, dt, cluster)}data.parquet`;
+}
+
 /**
  * Per-capture file name: derived from the capture's identity (node + instant), not from the
  * input's file name, so the same capture ingested twice, under any name, replaces one file.

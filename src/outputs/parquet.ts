@@ -4,7 +4,7 @@
  * bigint → INT64, double → DOUBLE, string → UTF8, boolean → BOOLEAN,
  * array<string> → a standard 3-level LIST of UTF8 (TOOLCHAIN.md §8). SNAPPY compressed.
  */
-import { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, parquetWrite } from 'hyparquet-writer';
 import { columnsOf, type ColumnInfo, type TableDef } from './tables.js';
 
 type SchemaElement = Record<string, unknown> & { name: string };
@@ -32,7 +32,10 @@ function leafSchema(c: ColumnInfo): SchemaElement[] {
 }
 
 export function parquetSchemaOf(table: TableDef): SchemaElement[] {
-  const columns = columnsOf(table);
+  return schemaOfColumns(columnsOf(table));
+}
+
+function schemaOfColumns(columns: readonly ColumnInfo[]): SchemaElement[] {
   return [{ name: 'root', num_children: columns.length }, ...columns.flatMap(leafSchema)];
 }
 
@@ -75,6 +78,65 @@ function fixedEncodingOf(c: ColumnInfo): 'PLAIN' | 'RLE_DICTIONARY' | undefined 
   return undefined;
 }
 
+function columnSources(columns: readonly ColumnInfo[], rows: readonly Record<string, unknown>[], options: WriteOptions) {
+  return columns.map((c) => {
+    const encoding = options.fixedEncodings ? fixedEncodingOf(c) : undefined;
+    return { name: c.name, data: columnValues(c, rows) as never, ...(encoding ? { encoding } : {}) };
+  });
+}
+
+/** Rows per row group of a streamed file: small enough to bound memory, large enough for scans. */
+export const STREAM_ROW_GROUP_ROWS = 50_000;
+
+/**
+ * A Parquet file written row group by row group: rows are buffered until a row group is full,
+ * then encoded and compressed, so memory holds at most one row group of rows plus the compressed
+ * bytes. `finish()` returns the whole file as chunks (the caller writes them in one put).
+ */
+export class ParquetStream {
+  private readonly writer = new ByteWriter();
+  private readonly parquet: ParquetWriter;
+  private readonly chunks: Uint8Array[] = [];
+  private pending: Record<string, unknown>[] = [];
+  rows = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly columns: readonly ColumnInfo[],
+    private readonly options: WriteOptions & { rowGroupRows?: number } = {},
+  ) {
+    (this.writer as ByteWriter & { flush?: () => void }).flush = () => this.drain();
+    this.parquet = new ParquetWriter({ writer: this.writer, schema: schemaOfColumns(columns) as never, codec: options.codec ?? 'SNAPPY', statistics: options.statistics ?? true, createdBy: 'memgap' });
+  }
+
+  private drain(): void {
+    if (this.writer.index === 0) return;
+    this.chunks.push(new Uint8Array(this.writer.buffer.slice(0, this.writer.index)));
+    this.bytes += this.writer.index;
+    this.writer.index = 0;
+  }
+
+  append(rows: readonly Record<string, unknown>[]): void {
+    for (const r of rows) this.pending.push(r);
+    if (this.pending.length >= (this.options.rowGroupRows ?? STREAM_ROW_GROUP_ROWS)) this.flushRowGroup();
+  }
+
+  private flushRowGroup(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.rows += rows.length;
+    void this.parquet.write({ columnData: columnSources(this.columns, rows, this.options), rowGroupSize: rows.length });
+  }
+
+  finish(): Uint8Array[] {
+    this.flushRowGroup();
+    void this.parquet.finish();
+    this.drain();
+    return this.chunks;
+  }
+}
+
 export function writeParquet(table: TableDef, rows: readonly Record<string, unknown>[], options: WriteOptions = {}): Uint8Array {
   let cached = schemaCache.get(table);
   if (!cached) {
@@ -85,10 +147,7 @@ export function writeParquet(table: TableDef, rows: readonly Record<string, unkn
   parquetWrite({
     writer,
     schema: cached.schema as never,
-    columnData: cached.columns.map((c) => {
-      const encoding = options.fixedEncodings ? fixedEncodingOf(c) : undefined;
-      return { name: c.name, data: columnValues(c, rows) as never, ...(encoding ? { encoding } : {}) };
-    }),
+    columnData: columnSources(cached.columns, rows, options),
     codec: options.codec ?? 'SNAPPY',
     rowGroupSize: 100_000,
     createdBy: 'memgap',

@@ -1,8 +1,8 @@
 import { writeDailyReport, type DailyReport } from '../reports/daily.js';
 import type { ObjectStore } from '../store/port.js';
-import { buildDayTrends } from '../trends/build.js';
-import type { Partition } from './analyze.js';
-import { clustersOf, COMPACTED_TABLES, compactPartition, type CompactOptions } from './compact.js';
+import { buildDayTrends, type DayTrends } from '../trends/build.js';
+import type { OnPhase, Partition } from './analyze.js';
+import { clustersOf, compactStaging } from './compact.js';
 
 export interface FinishedDay {
   dt: string;
@@ -13,7 +13,7 @@ export interface FinishedDay {
 }
 
 export interface FinishSummary {
-  /** hours merged (per table) */
+  /** (table, dt, cluster) partitions compacted from staging files left over (normally 0: analyze compacts) */
   compacted: number;
   trendRows: number;
   /** keys of every report file written (index.html, summary.md, summary.json per day) */
@@ -21,28 +21,31 @@ export interface FinishSummary {
   days: FinishedDay[];
 }
 
-export interface FinishOptions extends CompactOptions {
-  /** what counts as a closed hour; default: the wall clock */
-  now?: Date;
+export interface FinishOptions {
+  onPhase?: OnPhase;
+  /** Compact leftover staging files with DuckDB first (default true; false where Athena compacts). */
+  compact?: boolean;
 }
 
 /**
- * After ingest: compact closed hours, build daily trends and reports for the touched
- * (dt, cluster) partitions. Each step is idempotent, so a re-run after a failure is safe.
+ * After ingest: compact any staging left (a run killed before its compaction), then build daily
+ * trends and reports for the (dt, cluster) partitions. Each step is idempotent, so a re-run after
+ * a failure is safe.
  */
 export async function finishPartitions(out: ObjectStore, partitions: readonly Partition[], options: FinishOptions = {}): Promise<FinishSummary> {
-  const now = options.now ?? new Date();
   const summary: FinishSummary = { compacted: 0, trendRows: 0, reports: [], days: [] };
-  for (const { dt, cluster } of partitions) {
-    for (const table of COMPACTED_TABLES) {
-      const hours = await compactPartition(out, table, dt, cluster, now, options);
-      summary.compacted += hours.filter((h) => h.merged > 0).length;
-    }
-    summary.days.push(await buildDay(out, dt, cluster));
+  if (options.compact !== false) summary.compacted = (await compactStaging(out, { onProgress: (d, t) => options.onPhase?.('compaction', d, t) })).partitions.length;
+  const trends: DayTrends[] = [];
+  for (const [i, { dt, cluster }] of partitions.entries()) {
+    trends.push(await buildDayTrends(out, dt, cluster));
+    options.onPhase?.('trends', i + 1, partitions.length);
   }
-  for (const d of summary.days) {
-    summary.reports.push(...d.reportKeys);
+  for (const [i, t] of trends.entries()) {
+    const { keys, report } = await writeDailyReport(out, t);
+    summary.days.push({ dt: t.dt, cluster: t.cluster, trendsKey: t.key!, reportKeys: keys, totals: report.totals });
+    options.onPhase?.('reports', i + 1, trends.length);
   }
+  for (const d of summary.days) summary.reports.push(...d.reportKeys);
   summary.trendRows = summary.days.reduce((a, d) => a + (d.totals.pods + d.totals.containers), 0);
   return summary;
 }
@@ -57,7 +60,8 @@ export async function buildDay(out: ObjectStore, dt: string, cluster: string): P
 /** The scheduled daily job: the UTC day before `now`, every cluster with discrepancy data that day (or the given ones). */
 export async function runDaily(out: ObjectStore, now: Date, clusters?: readonly string[], options: FinishOptions = {}): Promise<FinishSummary> {
   const dt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 86_400_000).toISOString().slice(0, 10);
+  // Staging first (locally), so a cluster whose only data of the day is still staged is found too.
+  if (options.compact !== false) await compactStaging(out);
   const list = clusters ?? (await clustersOf(out, dt));
-  // The whole day is closed by now: late captures of any hour are merged before the trends read it.
-  return finishPartitions(out, list.map((cluster) => ({ dt, cluster })), { ...options, now: options.now ?? now });
+  return finishPartitions(out, list.map((cluster) => ({ dt, cluster })), { ...options, compact: false });
 }

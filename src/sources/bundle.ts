@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import * as z from 'zod';
-import { CaptureBundle } from '../model/bundle.js';
+import { BATCH_SCHEMA_ID, CaptureBatch, CaptureBundle } from '../model/bundle.js';
 import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../limits.js';
 
@@ -13,6 +13,7 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
 const INFLATE_CHUNK = 1 << 20;
 /** Compiled once: validation per capture then costs a fraction of JSON.parse (TOOLCHAIN §4). */
 const compiledBundle = z.compile(CaptureBundle);
+const compiledBatch = z.compile(CaptureBatch);
 
 /**
  * Reads a capture object's bytes: gunzip, or plain JSON for hand-made bundles. zlib's
@@ -89,20 +90,62 @@ function escaped(bytes: Uint8Array, quote: number): boolean {
   return (quote - 1 - k) % 2 === 1;
 }
 
-/** Bytes → validated bundle. `__proto__` keys stay inert: JSON.parse makes them own data properties. */
-export function parseCaptureJson(bytes: Buffer, limits: InputLimits = DEFAULT_LIMITS): CaptureBundle {
+function parseJsonBytes(bytes: Buffer, limits: InputLimits): unknown {
   if (jsonDepthExceeds(bytes, limits.maxJsonDepth)) {
     throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `JSON nesting deeper than ${limits.maxJsonDepth}` });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `not valid JSON: ${(err as Error).message}` });
   }
-  return parseOrThrow(compiledBundle, value, 'bundle');
+}
+
+/** Bytes → validated bundle. `__proto__` keys stay inert: JSON.parse makes them own data properties. */
+export function parseCaptureJson(bytes: Buffer, limits: InputLimits = DEFAULT_LIMITS): CaptureBundle {
+  return parseOrThrow(compiledBundle, parseJsonBytes(bytes, limits), 'bundle');
 }
 
 export async function decodeCapture(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<CaptureBundle> {
   return parseCaptureJson(await readCaptureBytes(source, limits), limits);
+}
+
+/** One capture of a raw object: validated, or the reason it is not (the others of its batch still count). */
+export type RawCapture = { index: number; bundle: CaptureBundle; error?: undefined } | { index: number; bundle?: undefined; error: InvalidSnapshotError };
+
+/**
+ * A raw object's content: a single `memgap.capture/v1` (one entry, index 0) or a
+ * `memgap.batch/v1` (one entry per capture, in order). Each capture of a batch is validated on
+ * its own, and must name the batch's cluster and node. Throws InvalidSnapshotError only when the
+ * object as a whole is unusable (not JSON, too deep, not a capture nor a batch).
+ */
+export interface RawObject {
+  kind: 'capture' | 'batch';
+  captures: RawCapture[];
+}
+
+export function parseRawJson(bytes: Buffer, limits: InputLimits = DEFAULT_LIMITS): RawObject {
+  const value = parseJsonBytes(bytes, limits);
+  if ((value as { schema?: unknown } | null)?.schema !== BATCH_SCHEMA_ID) {
+    return { kind: 'capture', captures: [{ index: 0, bundle: parseOrThrow(compiledBundle, value, 'bundle') }] };
+  }
+  const batch = parseOrThrow(compiledBatch, value, 'bundle');
+  const captures = batch.captures.map((c, index): RawCapture => {
+    try {
+      const bundle = parseOrThrow(compiledBundle, c, 'bundle', ['captures', index]);
+      if (bundle.cluster !== batch.cluster || bundle.node !== batch.node) {
+        const reason = `capture of ${bundle.cluster}/${bundle.node} in a batch of ${batch.cluster}/${batch.node}`;
+        return { index, error: new InvalidSnapshotError({ source: 'bundle', path: `captures[${index}]`, reason }) };
+      }
+      return { index, bundle };
+    } catch (err) {
+      if (err instanceof InvalidSnapshotError) return { index, error: err };
+      throw err;
+    }
+  });
+  return { kind: 'batch', captures };
+}
+
+export async function decodeRawObject(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<RawObject> {
+  return parseRawJson(await readCaptureBytes(source, limits), limits);
 }
