@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { InputLimits } from '../limits.js';
 import { analyze, resolveInputs, type AnalyzeSummary } from '../pipeline/analyze.js';
-import { finishPartitions, type FinishSummary } from '../pipeline/finish.js';
+import { finishPartitions, type FinishOptions, type FinishSummary } from '../pipeline/finish.js';
 import { openStore } from '../store/open-store.js';
-import { progressBar } from './progress.js';
+import { assertSomeBundles, assertWritableOut } from './out-location.js';
+import { PHASES, phaseProgress, type PhaseProgress } from './progress.js';
 import { printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
 
 export interface AnalyzeCommandResult {
@@ -29,13 +30,34 @@ export function limitsFromOptions(opts: { maxBytes?: string; maxContainers?: str
 }
 
 /** Ingest, then compact and build trends/reports for the touched days: the whole job. */
-export async function runAnalyze(inputs: string[], outLocation: string, opts: { json?: boolean; limits?: Partial<InputLimits> }): Promise<AnalyzeCommandResult> {
+export async function runAnalyze(inputs: string[], outLocation: string, opts: { json?: boolean; limits?: Partial<InputLimits>; progress?: PhaseProgress }): Promise<AnalyzeCommandResult> {
+  await assertWritableOut(outLocation);
   const out = openStore(outLocation);
   const refs = await resolveInputs(inputs);
-  const bar = progressBar('ingest', !opts.json);
-  const summary = await analyze(refs, out, { limits: opts.limits ?? {}, onProgress: (done, total) => bar.update(done, total) });
-  bar.stop();
-  const finish = await finishPartitions(out, summary.partitions);
+  await assertSomeBundles(inputs, refs);
+  const progress = opts.progress ?? phaseProgress();
+  // The pipeline's phase hook drives every phase it reports; until it reports ingest, per-capture progress does.
+  const fromHook = new Set<string>();
+  const hook = {
+    onPhase: (phase: string, done: number, total: number) => {
+      fromHook.add(phase);
+      progress.onPhase(phase, done, total);
+    },
+  };
+  const summary = await analyze(refs, out, {
+    limits: opts.limits ?? {},
+    onProgress: (done, total) => fromHook.has('ingest') || progress.onPhase('ingest', done, total),
+    ...hook,
+  });
+  const started = performance.now();
+  // `onPhase` in FinishOptions (design item 7): passed whether or not this pipeline version reads it.
+  const finish = await finishPartitions(out, summary.partitions, Object.assign({} as FinishOptions, hook));
+  if (!PHASES.some((p) => p !== 'ingest' && fromHook.has(p))) {
+    // A pipeline without the per-phase hook: compaction, trends and reports as one step.
+    const n = summary.partitions.length;
+    progress.onPhase('compaction, trends and reports', n, n, started);
+  }
+  progress.end();
   return { summary, finish, exitCode: summary.quarantined > 0 ? 1 : 0 };
 }
 

@@ -6,7 +6,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { localCopyFor, openQueryEngine, type QueryResult } from '../query/engine.js';
 import { bindParams, findNamedQuery, loadNamedQueries } from '../query/named.js';
+import { ClusterName } from '../model/bundle.js';
 import { openStore } from '../store/open-store.js';
+import { NAMESPACE_PATTERN, POD_PATTERN } from './explain.js';
+import { requireTables } from './out-location.js';
 import type { ObjectStore } from '../store/port.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -19,18 +22,48 @@ export interface QueryRequest {
   params?: Record<string, string>;
 }
 
+/** What a `--param` value must look like, by parameter name (the names the shipped queries use). */
+export const PARAM_CHECKS: Readonly<Record<string, { test: (v: string) => boolean; wants: string }>> = {
+  day: { test: isCalendarDay, wants: 'a UTC date, YYYY-MM-DD' },
+  cluster: { test: (v) => ClusterName.safeParse(v).success, wants: 'a cluster name matching [A-Za-z0-9._-]{1,63}' },
+  namespace: { test: (v) => NAMESPACE_PATTERN.test(v), wants: 'a Kubernetes namespace (lowercase letters, digits, -)' },
+  pod: { test: (v) => POD_PATTERN.test(v), wants: 'a pod name' },
+  min_mib_per_hour: { test: isNumber, wants: 'a number (MiB per hour)' },
+  threshold_pct: { test: isNumber, wants: 'a number (percent)' },
+};
+
+function isNumber(v: string): boolean {
+  return /^-?\d+(\.\d+)?$/.test(v);
+}
+
+function isCalendarDay(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
+/** Every `--param` checked against its type before it is bound into SQL. */
+export function validateParams(params: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(params)) {
+    const check = PARAM_CHECKS[name];
+    if (check && !check.test(value)) throw new UsageError(`--param ${name}=${JSON.stringify(value)}: expected ${check.wants}`);
+  }
+}
+
 /** Runs ad-hoc or named SQL over an output location; s3 objects are copied locally first. */
 export async function runQuery(req: QueryRequest, open: (location: string) => ObjectStore = openStore): Promise<QueryResult> {
   if ((req.sql === undefined) === (req.named === undefined)) throw new UsageError('give either "<SQL>" or --named <name>, not both');
+  validateParams(req.params ?? {});
   let sql: string;
   if (req.named !== undefined) sql = bindParams(findNamedQuery(req.named).sql, req.params ?? {});
   else {
     if (req.params && Object.keys(req.params).length > 0) sql = bindParams(req.sql!, req.params);
     else sql = req.sql!;
   }
+  await requireTables(req.out, open);
   const copy = await localCopyFor(req.out, sql, open);
   try {
-    const engine = await openQueryEngine(copy.root);
+    const engine = await openQueryEngine(copy.root, { readOnly: true });
     try {
       return await engine.query(sql);
     } finally {

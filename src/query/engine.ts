@@ -9,7 +9,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { UsageError } from '../errors.js';
 import { columnsOf, PARTITION_COLUMNS, TABLES, type GlueType, type TableName } from '../outputs/tables.js';
 import { isS3Location, openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
@@ -70,19 +71,70 @@ export function viewSql(table: TableName, root: string): string {
   return `CREATE OR REPLACE VIEW ${table} AS SELECT ${cols.join(', ')} WHERE false`;
 }
 
+export interface OpenQueryOptions {
+  /**
+   * For SQL a user typed (`memgap query`): one SELECT/WITH (or EXPLAIN) statement, no file
+   * access outside `root`, no extension loading, settings locked. Enforced by DuckDB itself
+   * (statement type from its parser, `enable_external_access`, `lock_configuration`), not by
+   * patterns over the text.
+   */
+  readOnly?: boolean;
+}
+
+/** Statement types `memgap query` runs; everything else (COPY, ATTACH, SET, INSTALL, CREATE …) is refused. */
+const READ_ONLY_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** DuckDB error classes that mean "this SQL is wrong", not "memgap failed". */
+const SQL_MISTAKE = /^(Parser|Binder|Catalog|Conversion|Permission|Invalid Input|Out of Range|Not implemented|Dependency|Constraint) Error: /;
+
+/** A DuckDB error about the user's SQL as a usage error (exit 2, one message, no stack). */
+export function sqlUsageError(err: unknown): UsageError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const message = err.message.replace(/^Failed to extract statements: /, '');
+  if (!SQL_MISTAKE.test(message)) return undefined;
+  return new UsageError(`the SQL was refused: ${message.split('\n')[0]!.trim()}`);
+}
+
+async function lockDown(conn: DuckDBConnection, root: string): Promise<void> {
+  await conn.run(`SET allowed_directories = [${quoteLiteral(root.endsWith(path.sep) ? root : root + path.sep)}]`);
+  await conn.run('SET enable_external_access = false');
+  await conn.run('SET autoinstall_known_extensions = false');
+  await conn.run('SET autoload_known_extensions = false');
+  await conn.run('SET lock_configuration = true');
+}
+
+/** Refuses anything but exactly one SELECT/WITH/EXPLAIN statement, by DuckDB's own parser. */
+async function readOnlyStatement(conn: DuckDBConnection, sql: string) {
+  const extracted = await conn.extractStatements(sql);
+  if (extracted.count !== 1) throw new UsageError(`memgap query runs exactly one SELECT statement; this SQL holds ${extracted.count}`);
+  const prepared = await extracted.prepare(0);
+  if (!READ_ONLY_STATEMENTS.has(prepared.statementType)) {
+    const kind = StatementType[prepared.statementType] ?? String(prepared.statementType);
+    throw new UsageError(`memgap query is read-only: it runs one SELECT (or WITH … SELECT) over the tables; a ${kind} statement is refused`);
+  }
+  return prepared;
+}
+
 /** Opens DuckDB over a local output folder (the `--out` of `memgap analyze`). */
-export async function openQueryEngine(root: string): Promise<QueryEngine> {
+export async function openQueryEngine(root: string, options: OpenQueryOptions = {}): Promise<QueryEngine> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn: DuckDBConnection = await instance.connect();
+  const absRoot = path.resolve(root);
   // Athena shows timestamps in UTC; so must we, whatever the machine's zone.
   await conn.run(`SET TimeZone = 'UTC'`);
-  for (const t of TABLE_NAMES) await conn.run(viewSql(t, root));
+  for (const t of TABLE_NAMES) await conn.run(viewSql(t, options.readOnly ? absRoot : root));
+  if (options.readOnly) await lockDown(conn, absRoot);
   return {
     async query(sql) {
-      const reader = await conn.runAndReadAll(trinoToDuckDb(sql));
-      const names = reader.columnNames();
-      const types = reader.columnTypes().map((t) => t.toString());
-      return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+      const duck = trinoToDuckDb(sql);
+      try {
+        const reader = options.readOnly ? await (await readOnlyStatement(conn, duck)).runAndReadAll() : await conn.runAndReadAll(duck);
+        const names = reader.columnNames();
+        const types = reader.columnTypes().map((t) => t.toString());
+        return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: reader.getRowObjectsJS() as Record<string, unknown>[] };
+      } catch (err) {
+        throw (options.readOnly && sqlUsageError(err)) || err;
+      }
     },
     async close() {
       conn.closeSync();
