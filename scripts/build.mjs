@@ -14,7 +14,8 @@ const common = {
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
 
-const entries = { cli: 'src/cli/main.ts' };
+// The ingest worker of `analyze` (worker_threads) sits next to the CLI bundle that starts it.
+const entries = { cli: 'src/cli/main.ts', 'ingest-worker': 'src/pipeline/ingest-worker.ts' };
 for (const name of ['bench', 'bench-agent', 'bench-trends']) if (existsSync(`scripts/${name}.ts`)) entries[name] = `scripts/${name}.ts`;
 await build({ ...common, entryPoints: entries, outdir: 'dist', outExtension: { '.js': '.mjs' }, packages: 'external' });
 
