@@ -46,14 +46,14 @@ beforeAll(async () => {
   out = new FsObjectStore(outDir);
   const summary = await analyze(await resolveInputs([path.join(root, 'raw')]), out);
   expect(summary.quarantined).toBe(0);
-  finish = await finishPartitions(out, summary.partitions, { now: new Date('2026-11-28T00:00:00Z') });
+  finish = await finishPartitions(out, summary.partitions);
   trends = await readParquetRows<TrendsDailyRow>(await out.getBytes(finish.days[0]!.trendsKey), TABLES.trends_daily);
   const articleRaw = new FsObjectStore(path.join(root, 'article-raw'));
   for (const b of articleCaptures()) await articleRaw.put(rawKey(b.cluster, b.node, new Date(b.capturedAt)), gzipBundle(b));
   articleOut = new FsObjectStore(path.join(root, 'article-out'));
   const articleSummary = await analyze(await resolveInputs([path.join(root, 'article-raw')]), articleOut);
   expect(articleSummary.quarantined).toBe(0);
-  await finishPartitions(articleOut, articleSummary.partitions, { now: new Date('2026-11-28T00:00:00Z') });
+  await finishPartitions(articleOut, articleSummary.partitions);
   await mkdir(ARTIFACTS, { recursive: true });
   ctx = await chromium.launchPersistentContext(await mkdtemp(path.join(os.tmpdir(), 'memgap-chromium-')), {
     executablePath: '/usr/bin/chromium',
@@ -167,13 +167,35 @@ describe('the HTML report in Chromium', () => {
   });
 });
 
+// The page-side functions below run in Chromium; the project compiles without lib "dom", so the few
+// DOM members they use are declared here (types only: at run time these are the page's globals).
+interface PageElement {
+  tagName: string;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { left: number; top: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+  getScreenCTM(): { a: number; b: number; c: number; d: number; e: number; f: number };
+  getTotalLength(): number;
+  getPointAtLength(d: number): { x: number; y: number };
+  cx: { baseVal: { value: number } };
+  cy: { baseVal: { value: number } };
+}
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { drawImage(img: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+}
+declare const document: { elementFromPoint(x: number, y: number): PageElement | null; createElement(tag: 'canvas'): PageCanvas };
+declare const Image: new () => { src: string; width: number; height: number; decode(): Promise<void> };
+
 /** Where a series or layer is drawn: sample points along its paths (every 6 px) and its dots, relative to the chart's box. */
 async function samplePoints(chart: Locator, selector: string): Promise<{ x: number; y: number; top: string | null }[]> {
   await chart.scrollIntoViewIfNeeded();
-  return chart.evaluate((svg, sel) => {
+  return chart.evaluate((node, sel) => {
+    const svg = node as unknown as PageElement;
     const box = svg.getBoundingClientRect();
     const out: { x: number; y: number; top: string | null }[] = [];
-    const at = (el: SVGGraphicsElement, x: number, y: number) => {
+    const at = (el: PageElement, x: number, y: number) => {
       const m = el.getScreenCTM()!;
       const cx = m.a * x + m.c * y + m.e;
       const cy = m.b * x + m.d * y + m.f;
@@ -181,14 +203,14 @@ async function samplePoints(chart: Locator, selector: string): Promise<{ x: numb
       const top = document.elementFromPoint(cx, cy);
       out.push({ x: cx - box.left, y: cy - box.top, top: top?.getAttribute('data-series') ?? top?.getAttribute('data-layer') ?? top?.tagName ?? null });
     };
-    for (const el of svg.querySelectorAll<SVGGraphicsElement>(sel)) {
-      if (el instanceof SVGPathElement) {
+    for (const el of svg.querySelectorAll(sel)) {
+      if (el.tagName === 'path') {
         const len = el.getTotalLength();
         for (let d = 0; d <= len; d += 6) {
           const p = el.getPointAtLength(d);
           at(el, p.x, p.y);
         }
-      } else if (el instanceof SVGCircleElement) at(el, el.cx.baseVal.value, el.cy.baseVal.value);
+      } else if (el.tagName === 'circle') at(el, el.cx.baseVal.value, el.cy.baseVal.value);
     }
     return out;
   }, selector);
