@@ -12,15 +12,15 @@
  * files), WS the kubelet's working-set formula and DOCKER the CLI's formula for its era.
  */
 import type { HostFacts } from '../model/bundle.js';
-import { emptyMemory, type MemoryQuantities, type Sample, type SourceKind } from '../model/sample.js';
+import { emptyMemory, type MemoryQuantities, type ReportedValue, type Sample, type SourceKind } from '../model/sample.js';
 import { byteColumns, type DiscrepancyRow } from '../outputs/tables.js';
+import { printsAs, tryParseHumanBytes } from '../sources/human-units.js';
 import {
   type CgroupVersion,
   type DockerFormula,
   NEAR_LIMIT_PCT,
   dockerFormulaForVersion,
-  dockerLegacy,
-  dockerModern,
+  dockerRawUsage,
   dockerStatsFromStat,
   inactiveExceedsUsage,
   pctOfLimit,
@@ -156,19 +156,45 @@ function dockerSide(e: Entity, capturedAt: Date): DockerSide | null {
   return null;
 }
 
+/** The formulas a printed figure is tested against, oldest era first. */
+const ERAS = ['raw-usage', 'legacy', 'modern'] as const;
+
+interface Inference {
+  formula: DockerFormula;
+  /** The docker-side value the formula(s) that fit give, when they agree on one; else null. */
+  value: number | null;
+}
+
 /**
- * Without a Docker version, the printed number tells which formula produced it when only one
- * of the two lands within the printing's rounding (plus a page of usage fuzz).
+ * Without a Docker version, the printed figure decides which formula produced it, when it can:
+ * 1. decimal units (`495.2 MB`): only CLIs before moby/moby PR #21773 printed them, and those showed
+ *    raw usage (formulas.ts dockerRawUsage);
+ * 2. each era's value is printed as the CLI prints it (`%.4g` of the unit, go-units BytesSize or
+ *    HumanSize, exactly: human-units.ts printsAs); the one formula that reproduces the text wins;
+ *    several reproducing it leave the formula 'unknown' (their value still counts when they agree
+ *    on it: the same number decomposes the same way);
+ * 3. none reproduces it (memory.stat read at another instant than the CLI's sample): a formula
+ *    within the printing's rounding plus a page of usage fuzz, when only one is.
  */
-function inferFormula(printed: { bytes: number; uncertaintyBytes: number }, side: DockerSide): DockerFormula {
+function inferFormula(printed: ReportedValue, side: DockerSide): Inference {
+  const candidates: { formula: DockerFormula; value: number }[] = [];
+  for (const formula of ERAS) {
+    const value = dockerStatsFromStat(formula, side.usage, side.stat);
+    if (value !== null) candidates.push({ formula, value });
+  }
+  const parsed = tryParseHumanBytes(printed.text);
+  if (parsed.ok && parsed.value.base === 1000) return { formula: 'raw-usage', value: dockerRawUsage(side.usage) };
+  const exact = candidates.filter((c) => printsAs(c.value, printed.text));
+  if (exact.length > 0) return decide(exact);
   const tolerance = printed.uncertaintyBytes + PAGE_TOLERANCE_BYTES;
-  const legacy = dockerLegacy(side.usage, side.stat);
-  const modern = dockerModern(side.usage, side.stat);
-  const legacyFits = legacy !== null && Math.abs(legacy - printed.bytes) <= tolerance;
-  const modernFits = Math.abs(modern - printed.bytes) <= tolerance;
-  if (legacyFits && !modernFits) return 'legacy';
-  if (modernFits && !legacyFits) return 'modern';
-  return 'unknown';
+  const near = candidates.filter((c) => Math.abs(c.value - printed.bytes) <= tolerance);
+  return near.length === 1 ? near[0]! : { formula: 'unknown', value: null };
+}
+
+function decide(fits: { formula: DockerFormula; value: number }[]): Inference {
+  if (fits.length === 1) return fits[0]!;
+  const value = fits[0]!.value;
+  return { formula: 'unknown', value: fits.every((f) => f.value === value) ? value : null };
 }
 
 function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versionFormula: DockerFormula): ContainerAnalysis {
@@ -179,14 +205,16 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
   const cli = e.bySource['docker-cli']?.reported ?? null;
 
   let formula = versionFormula;
+  let dockerFromStat = side ? dockerStatsFromStat(formula, side.usage, side.stat) : null;
   if (formula === 'unknown' && cli && side) {
-    formula = inferFormula(cli, side);
+    const inferred = inferFormula(cli, side);
+    formula = inferred.formula;
+    dockerFromStat = inferred.value;
     if (formula !== 'unknown') flags.add('formula-inferred');
   }
 
   // kubectl top never shows the pause container (metrics-server reads app containers only, DOMAIN §3.3, §3.6).
   const top = id.isPause ? null : kubectlTop(e);
-  const dockerFromStat = side ? dockerStatsFromStat(formula, side.usage, side.stat) : null;
   const dockerBytes = cli ? cli.bytes : docker ? dockerFromStat : null;
   if (cli) flags.add('cli-rounding');
 
@@ -218,7 +246,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
 
   if (id.isPause) flags.add('pause-container');
   if (side && inactiveExceedsUsage(side.usage, side.stat, side.version)) flags.add('inactive-exceeds-usage');
-  if (memory.limit === 'unlimited') flags.add('no-limit');
+  limitFlags(flags, memory.limit);
   const pct = pctOfLimit(memory.workingSet, memory.limit);
   if (pct !== null && pct >= NEAR_LIMIT_PCT) flags.add('near-limit');
   if (!id.isPause && (top === null || dockerBytes === null)) flags.add('missing-source');
@@ -264,6 +292,19 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
  */
 export function shmemShareOfPageCache(formula: DockerFormula, shmem: number | null, pageCache: number | null): number {
   return formula === 'legacy' && shmem !== null && pageCache !== null && pageCache > 0 ? Math.min(shmem, pageCache) : 0;
+}
+
+/**
+ * "Unlimited" and "not captured" both leave limit_bytes NULL; the flags tell them apart:
+ * `no-limit` only when a source said unlimited (v2 `max`, v1 ≥ 2^62, the kubelet omitting
+ * availableBytes), `limit-unknown` when no source gave a limit at all. Pod rows take their own
+ * cgroup's limit, never a container's, so a flag copied from the containers is replaced.
+ */
+function limitFlags(flags: Set<string>, limit: MemoryQuantities['limit']): void {
+  flags.delete('no-limit');
+  flags.delete('limit-unknown');
+  if (limit === 'unlimited') flags.add('no-limit');
+  else if (limit === null) flags.add('limit-unknown');
 }
 
 function dominantCause(gap: number, parts: { pageCache: number; shmem: number; rounding: number; skew: number; residual: number }): Cause {
@@ -316,8 +357,7 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
 
   for (const m of apps) for (const f of m.row.flags) if (f !== 'pause-container') flags.add(f);
   if (!complete) flags.add('missing-source');
-  if (memory.limit === 'unlimited') flags.add('no-limit');
-  else flags.delete('no-limit');
+  limitFlags(flags, memory.limit);
   const appWorkingSets = sumKnown(apps.map((m) => m.row.working_set_bytes));
   if (memory.workingSet !== null && appWorkingSets !== null && memory.workingSet > appWorkingSets) flags.add('pod-overhead');
   const pct = pctOfLimit(memory.workingSet, memory.limit);

@@ -13,7 +13,7 @@ const PAUSE_ID = 'db369d0c34bd' + 'b'.repeat(52);
 function kubelet(ws: number, usage: number, at = AT, container = 'busybox'): Sample {
   return makeSample('kubelet', { sampledAt: at, identity: { level: 'container', namespace: 'default', pod: 'busybox', podUid: UID, container }, memory: { workingSet: ws, usage } });
 }
-function cgroupV1(stat: Record<string, number>, usage: number, id = APP_ID, limit: number | 'unlimited' = 'unlimited'): Sample {
+function cgroupV1(stat: Record<string, number>, usage: number, id = APP_ID, limit: number | 'unlimited' | null = 'unlimited'): Sample {
   return makeSample('cgroup', {
     sampledAt: AT,
     identity: { level: 'container', podUid: UID, containerId: id, cgroupPath: `/kubepods/besteffort/pod${UID}/${id}` },
@@ -141,6 +141,124 @@ describe('discrepancy: causes', () => {
     expect(r.docker_formula).toBe('legacy');
     expect(r.flags).toContain('formula-inferred');
     expect(r.cause).toBe('page-cache');
+  });
+
+  describe('formula inference from the printed figure (no Docker version known)', () => {
+    const appCli = (text: string, bytes: number, uncertainty: number) => dockerCli(text, bytes, uncertainty, `k8s_busybox_busybox_default_${UID}_0`, APP_ID);
+
+    it('one page apart: only the ≤ 19.03 formula prints the pasted 2.148MiB, so it is legacy (not 4 KiB unexplained)', () => {
+      // rss 2252800 (550 pages); active_file 4096 (one page); inactive_file 1 MiB = 1048576; no shmem.
+      // cache = 4096 + 1048576 = 1052672; usage = 2252800 + 1052672 = 3305472.
+      //   raw usage 3305472 / 2^20 = 3.15234375 → %.4g → "3.152MiB"
+      //   legacy    usage − cache = 2252800 / 2^20 = 2.1484375 → "2.148MiB"   ← the pasted text
+      //   modern    usage − inactive = 2256896 / 2^20 = 2.15234375 → "2.152MiB"
+      // Within the old tolerance (± 0.0005 MiB = 524.288 B, + 4096 B of fuzz = 4620.288 B) both legacy
+      // (458.752 B away) and modern (4554.752 B away) fitted; only legacy reproduces the text.
+      const stat = { total_rss: 2_252_800, total_cache: 1_052_672, cache: 1_052_672, total_active_file: 4096, total_inactive_file: 1_048_576, total_shmem: 0 };
+      const usage = 3_305_472;
+      const printed = 2.148 * MiB; // 2252341.248 B
+      const r = containerRow(rows([kubelet(2_256_896, usage), cgroupV1(stat, usage), appCli('2.148MiB', printed, 0.0005 * MiB)], {}), 'busybox');
+      expect(r.docker_formula).toBe('legacy');
+      expect(r.flags).toEqual(expect.arrayContaining(['formula-inferred', 'cli-rounding']));
+      expect(r.docker_stats_bytes).toBe(2_252_341); // round(2252341.248)
+      // gap = 2256896 − 2252341.248 = 4554.752 → 4555
+      expect(r.gap_bytes).toBe(4555);
+      // page cache = working set − legacy = 2256896 − 2252800 = 4096 (the one active page)
+      expect(r.gap_page_cache_bytes).toBe(4096);
+      // rounding = legacy − printed = 2252800 − 2252341.248 = 458.752 → 459
+      expect(r.gap_rounding_bytes).toBe(459);
+      expect(r.gap_skew_bytes).toBe(0);
+      // residual = 4554.752 − 4096 − 458.752 = 0
+      expect(r.gap_residual_bytes).toBe(0);
+      expect(r.cause).toBe('page-cache');
+    });
+
+    it('several formulas print the same text with different values: unknown, no formula-inferred', () => {
+      // rss 2 GiB = 2147483648; active 4096; inactive 1 MiB; cache 1052672; usage 2148536320.
+      //   legacy 2147483648 / 2^30 = 2 → "2GiB"; modern 2147487744 / 2^30 = 2.0000038… → "2GiB";
+      //   raw 2148536320 / 2^30 = 2.00098 → "2.001GiB". Two reproduce "2GiB" and disagree by 4096 B.
+      const stat = { total_rss: 2 ** 31, total_cache: 1_052_672, cache: 1_052_672, total_active_file: 4096, total_inactive_file: 1_048_576 };
+      const usage = 2 ** 31 + 1_052_672;
+      const r = containerRow(rows([kubelet(usage - 1_048_576, usage), cgroupV1(stat, usage), appCli('2GiB', 2 ** 31, 0.0005 * 2 ** 30)], {}), 'busybox');
+      expect(r.docker_formula).toBe('unknown');
+      expect(r.flags).not.toContain('formula-inferred');
+      expect(r.gap_page_cache_bytes).toBeNull();
+    });
+
+    it('raw usage reproduces the binary figure of a Docker 1.12–17.05 CLI: formula raw-usage, page cache counted by docker', () => {
+      // rss 100 MiB; active 10 MiB; inactive 50 MiB; cache 60 MiB; usage 160 MiB.
+      //   raw "160MiB" ← pasted; legacy 100 MiB "100MiB"; modern 110 MiB "110MiB".
+      const stat = { total_rss: 100 * MiB, total_cache: 60 * MiB, cache: 60 * MiB, total_active_file: 10 * MiB, total_inactive_file: 50 * MiB };
+      const usage = 160 * MiB;
+      const r = containerRow(rows([kubelet(110 * MiB, usage), cgroupV1(stat, usage), appCli('160MiB', 160 * MiB, 0.05 * MiB)], {}), 'busybox');
+      expect(r.docker_formula).toBe('raw-usage');
+      expect(r.flags).toContain('formula-inferred');
+      // gap = 110 − 160 = −50 MiB, all of it the inactive page cache docker counted and the kubelet did not
+      expect(r.gap_bytes).toBe(-50 * MiB);
+      expect(r.gap_page_cache_bytes).toBe(-50 * MiB);
+      expect(r.gap_rounding_bytes).toBe(0);
+      expect(r.gap_residual_bytes).toBe(0);
+      expect(r.cause).toBe('page-cache');
+    });
+
+    it('decimal units date the CLI before moby PR #21773: raw usage, whatever the numbers', () => {
+      // Same container. HumanSize of 160 MiB = 167772160 B: /1000 /1000 = 167.77216 → %.4g → "167.8 MB".
+      // printed 167.8 MB = 167800000 ± 0.05 MB = 50000 B.
+      const stat = { total_rss: 100 * MiB, total_cache: 60 * MiB, cache: 60 * MiB, total_active_file: 10 * MiB, total_inactive_file: 50 * MiB };
+      const usage = 160 * MiB;
+      const r = containerRow(rows([kubelet(110 * MiB, usage), cgroupV1(stat, usage), appCli('167.8 MB', 167_800_000, 50_000)], {}), 'busybox');
+      expect(r.docker_formula).toBe('raw-usage');
+      expect(r.flags).toContain('formula-inferred');
+      expect(r.docker_stats_bytes).toBe(167_800_000);
+      // gap = 115343360 − 167800000 = −52456640; page cache = 115343360 − 167772160 = −52428800 (−50 MiB);
+      // rounding = raw − printed = 167772160 − 167800000 = −27840 (within ± 50000); residual 0
+      expect(r.gap_bytes).toBe(-52_456_640);
+      expect(r.gap_page_cache_bytes).toBe(-52_428_800);
+      expect(r.gap_rounding_bytes).toBe(-27_840);
+      expect(r.gap_residual_bytes).toBe(0);
+    });
+
+    it('a known Docker 1.13.1 host needs no inference: raw usage from memory.stat', () => {
+      const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE)], { dockerVersion: '1.13.1' }), 'busybox');
+      expect(r.docker_formula).toBe('raw-usage');
+      expect(r.flags).not.toContain('formula-inferred');
+      // docker = usage 105971712; gap = 105963520 − 105971712 = −8192 = −total_inactive_file
+      expect(r.docker_stats_bytes).toBe(ARTICLE_USAGE);
+      expect(r.gap_bytes).toBe(-8192);
+      expect(r.gap_page_cache_bytes).toBe(-8192);
+    });
+  });
+
+  describe('limit: unlimited and not captured are told apart', () => {
+    it('memory.limit_in_bytes not collected, memory.stat without hierarchical_memory_limit: limit-unknown, never no-limit', () => {
+      const all = rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE, APP_ID, null)], { dockerVersion: '18.06.1-ce' });
+      const r = containerRow(all, 'busybox');
+      expect(r.limit_bytes).toBeNull();
+      expect(r.flags).toContain('limit-unknown');
+      expect(r.flags).not.toContain('no-limit');
+      expect(r.working_set_pct_of_limit).toBeNull();
+      // the pod cgroup was not captured either: its row says so too
+      expect(podRow(all).flags).toContain('limit-unknown');
+      expect(podRow(all).flags).not.toContain('no-limit');
+    });
+
+    it('memory.stat alone with the v1 sentinel hierarchical_memory_limit 9223372036854771712: no-limit', () => {
+      const stat = { ...ARTICLE_STAT, hierarchical_memory_limit: 9_223_372_036_854_771_712 };
+      const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(stat, ARTICLE_USAGE, APP_ID, null)], { dockerVersion: '18.06.1-ce' }), 'busybox');
+      expect(r.limit_bytes).toBeNull();
+      expect(r.flags).toContain('no-limit');
+      expect(r.flags).not.toContain('limit-unknown');
+    });
+
+    it('memory.stat alone with hierarchical_memory_limit 134217728 (128 MiB): that is the limit', () => {
+      const stat = { ...ARTICLE_STAT, hierarchical_memory_limit: 128 * MiB };
+      const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(stat, ARTICLE_USAGE, APP_ID, null)], { dockerVersion: '18.06.1-ce' }), 'busybox');
+      expect(r.limit_bytes).toBe(128 * MiB);
+      expect(r.flags).not.toContain('no-limit');
+      expect(r.flags).not.toContain('limit-unknown');
+      // 100 × 105963520 / 134217728 = 78.95 %
+      expect(r.working_set_pct_of_limit).toBeCloseTo((100 * 105_963_520) / (128 * MiB), 10);
+    });
   });
 
   it('time skew: the kubelet sampled 10 s earlier, 1 MiB lower', () => {
