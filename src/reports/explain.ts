@@ -19,6 +19,7 @@ function dockerName(row: Pick<DiscrepancyRow, 'docker_formula'>, host?: HostFact
   const m = raw ? /^(\d+)\.(\d+)/.exec(raw) : null;
   // Up to 20.10 Docker versions were YY.MM (18.06 — the runtime string says 18.6.1); since 23.0, semver.
   if (m) return `Docker ${m[1]}.${Number(m[1]) <= 20 ? m[2]!.padStart(2, '0') : m[2]}`;
+  if (row.docker_formula === 'raw-usage') return 'the Docker CLI (< 17.06: raw usage)';
   if (row.docker_formula === 'legacy') return 'the Docker CLI (≤ 19.03 formula)';
   if (row.docker_formula === 'modern') return 'the Docker CLI (≥ 20.10 formula)';
   return 'docker stats';
@@ -51,6 +52,7 @@ export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
   const activeCache = pageCache - shmemPart;
   if (Math.abs(activeCache) > 4096) {
     if (activeCache > 0) parts.push(`kubectl top counts ${mib(activeCache)} of active page cache that ${docker} subtracts; reclaimable under pressure, yet kubelet eviction counts it.`);
+    else if (row.docker_formula === 'raw-usage') parts.push(`${docker} counts ${mib(-activeCache)} of inactive page cache that kubectl top leaves out (before 17.06 the CLI showed usage itself).`);
     else parts.push(`${docker} counts ${mib(-activeCache)} more than the working set (its formula has no clamp where the kubelet's clamps at 0).`);
   }
   if (shmemPart > 4096) parts.push(`${mib(shmemPart)} is tmpfs/shared memory: ${docker} subtracts it as cache, but it cannot be reclaimed without swap and counts toward the OOM limit.`);

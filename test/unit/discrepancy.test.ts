@@ -3,6 +3,7 @@ import { discrepancyRows, PAGE_TOLERANCE_BYTES } from '../../src/analysis/discre
 import { cgroupQuantities } from '../../src/analysis/formulas.js';
 import { makeSample, type Sample } from '../../src/model/sample.js';
 import type { HostFacts } from '../../src/model/bundle.js';
+import { explainRow } from '../../src/reports/explain.js';
 
 const MiB = 1024 * 1024;
 const AT = new Date('2020-02-03T05:30:57Z');
@@ -226,6 +227,18 @@ describe('discrepancy: causes', () => {
       expect(r.docker_stats_bytes).toBe(ARTICLE_USAGE);
       expect(r.gap_bytes).toBe(-8192);
       expect(r.gap_page_cache_bytes).toBe(-8192);
+    });
+
+    it('the explanation names the era and the inactive cache, not a missing clamp', () => {
+      // 160 MiB usage, 50 MiB inactive: docker 160 MiB, kubectl top 110 MiB
+      const stat = { total_rss: 100 * MiB, total_cache: 60 * MiB, cache: 60 * MiB, total_active_file: 10 * MiB, total_inactive_file: 50 * MiB };
+      const r = containerRow(rows([kubelet(110 * MiB, 160 * MiB), cgroupV1(stat, 160 * MiB)], {}), 'busybox');
+      expect(r.docker_formula).toBe('unknown'); // no CLI figure, no version: nothing to infer from
+      const old = containerRow(rows([kubelet(110 * MiB, 160 * MiB), cgroupV1(stat, 160 * MiB), appCli('160MiB', 160 * MiB, 0.05 * MiB)], {}), 'busybox');
+      const text = explainRow(old);
+      expect(text).toContain('the Docker CLI (< 17.06: raw usage) says 160.0 MiB');
+      expect(text).toContain('counts 50.0 MiB of inactive page cache that kubectl top leaves out');
+      expect(text).not.toContain('clamp');
     });
   });
 
