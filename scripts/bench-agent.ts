@@ -4,7 +4,7 @@
  * the figures — so they hold the agent's code and work, not the fake node's.
  */
 import { fileURLToPath } from 'node:url';
-import { BENCH_AGENT_ENV, benchAgentCapture, runBenchAgentRole } from '../src/agent/bench.js';
+import { BENCH_AGENT_ENV, benchAgentCapture, runBenchAgentRole } from './agent-bench.js';
 
 const roleConfig = process.env[BENCH_AGENT_ENV];
 if (roleConfig) {

@@ -7,6 +7,7 @@ import { fetchKubeletSummary, fetchNodeInfo, type NodeInfoFacts } from './kubele
 import { buildBundle } from './bundle.js';
 import { errorFields, silentLogger, type AgentLogger } from './log.js';
 import type { HttpLimits } from './http.js';
+import type { CgroupReading } from './signals.js';
 
 export interface CaptureConfig {
   cluster: string;
@@ -33,6 +34,8 @@ export interface CaptureResult {
   bundle: CaptureBundle;
   /** Per-source outcome for the log line: counts or the error message, never payloads. */
   report: Record<string, unknown>;
+  /** Per-cgroup usage, limit and OOM counter (empty without a cgroup tree): what FlushWatch compares. */
+  readings: CgroupReading[];
 }
 
 export class NoSourceError extends Error {
@@ -78,6 +81,7 @@ export async function captureOnce(config: CaptureConfig, log: AgentLogger = sile
 
   const sources: CaptureSources = {};
   const host: HostFacts = { kernel: os.release() };
+  let readings: CgroupReading[] = [];
 
   if (config.cgroupRoot) {
     try {
@@ -92,6 +96,7 @@ export async function captureOnce(config: CaptureConfig, log: AgentLogger = sile
         if (scan.layout.driver) host.cgroupDriver = scan.layout.driver;
       }
       if (scan.entries.length > 0) sources.cgroups = scan.entries;
+      readings = scan.readings;
       report.cgroups = scan.layout ? { count: scan.entries.length, skipped: scan.skipped } : { error: 'no cgroup hierarchy found' };
       if (scan.skipped > 0) log.warn('cgroups over the limit were not read', { skipped: scan.skipped });
     } catch (err) {
@@ -129,5 +134,5 @@ export async function captureOnce(config: CaptureConfig, log: AgentLogger = sile
 
   if (Object.keys(sources).length === 0) throw new NoSourceError(`no source answered: ${JSON.stringify(report)}`);
   const bundle = buildBundle({ cluster: config.cluster, node: config.node, capturedAt, host, sources });
-  return { bundle, report };
+  return { bundle, report, readings };
 }

@@ -2,6 +2,7 @@ import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, 
 import path from 'node:path';
 import type { CgroupEntry } from '../model/bundle.js';
 import { parseCgroupPath, type CgroupPathIdentity } from '../sources/identity.js';
+import { ReadingCollector, type CgroupReading } from './signals.js';
 
 /** SPEC §3.1: usage, limit, stat, swap, kernel and the OOM counters, per cgroup version. */
 export const V1_FILES = [
@@ -51,6 +52,8 @@ export interface CgroupScan {
   entries: CgroupEntryJson[];
   /** Cgroups beyond maxContainers, not read (logged by the caller). */
   skipped: number;
+  /** Usage, limit, inactive_file and OOM-kill counter of every entry (src/agent/signals.ts). */
+  readings: CgroupReading[];
 }
 
 /**
@@ -62,7 +65,8 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
   const layout = detectCgroupLayout(root);
   const entries: CgroupEntryJson[] = [];
   let skipped = 0;
-  if (!layout) return { layout, entries, skipped };
+  if (!layout) return { layout, entries, skipped, readings: [] };
+  const readings = new ReadingCollector(layout.version);
   const max = options.maxCgroups ?? 10_000;
   const files = layout.version === 2 ? V2_FILES : V1_FILES;
   // Without its trailing slashes (a v2 root is the path as given), so `memoryRoot + rel` is clean.
@@ -84,14 +88,19 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
       if (entries.length >= max) skipped++;
       else {
         ENTRY_WRITER.begin(rel);
+        readings.begin(rel, id.podUid, id.containerId);
         for (let i = 0; i < files.length; i++) {
           const f = files[i]!;
           const len = kept ? options.handles!.read(kept, i, f) : readSmall(dir + f);
           // -1: absent by kernel version or config (memory.peak < 5.19, kmem off), not an error.
-          if (len >= 0) ENTRY_WRITER.file(f, READ_BUFFER, len);
+          if (len >= 0) {
+            ENTRY_WRITER.file(f, READ_BUFFER, len);
+            readings.file(i, READ_BUFFER, len);
+          }
         }
         const entry = ENTRY_WRITER.finish();
         if (entry) entries.push(entry);
+        else readings.readings.pop();
       }
       if (id.containerId !== null) return;
     }
@@ -108,7 +117,7 @@ export function collectCgroups(root: string, options: { maxCgroups?: number; han
   options.handles?.beginScan();
   for (const k of layout.kubepods) visit(`/${k}`, 0);
   options.handles?.endScan();
-  return { layout, entries, skipped };
+  return { layout, entries, skipped, readings: readings.readings };
 }
 
 /**

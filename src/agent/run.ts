@@ -2,6 +2,7 @@ import type { ObjectStore } from '../store/port.js';
 import { bundleKey, encodeBundle } from './bundle.js';
 import { captureOnce, type CaptureConfig } from './capture.js';
 import { errorFields, silentLogger, type AgentLogger } from './log.js';
+import { FlushWatch } from './signals.js';
 import { Spool, Uploader, type BackoffPolicy } from './spool.js';
 
 export interface AgentRunOptions {
@@ -13,6 +14,8 @@ export interface AgentRunOptions {
   /** Fraction of the interval each wait varies by (±), so a DaemonSet's pods spread out. */
   jitter?: number;
   backoff?: BackoffPolicy;
+  /** Captures per uploaded object (default DEFAULT_BATCH_SIZE, src/agent/batch.ts). */
+  batchSize?: number;
   log?: AgentLogger;
   signal?: AbortSignal;
   /** Stop after this many captures (tests); default: until aborted. */
@@ -26,18 +29,29 @@ export function jitteredInterval(intervalMs: number, jitter: number, random: () 
 }
 
 /**
- * The agent loop: capture → validate → gzip → spool → (background) upload. Every capture goes
- * through the spool, so an upload outage only grows the spool and the loop's cadence does not
- * change. On abort the uploader gets one last drain pass; what it cannot send stays spooled for
- * the next start.
+ * The agent loop: capture → validate → gzip → spool → (background) upload in batches. Every
+ * capture goes through the spool, so an upload outage only grows the spool and the loop's cadence
+ * does not change. A batch leaves when it is full, or at once when the capture shows something
+ * worth seeing now (FlushWatch: OOM kill, restart, near-limit) and at agent start. On abort the
+ * uploader gets one last pass that sends everything; what it cannot send stays spooled for the
+ * next start, which flushes it first.
  */
-export async function runAgent(options: AgentRunOptions): Promise<{ captures: number; failures: number; uploaded: number }> {
+export async function runAgent(options: AgentRunOptions): Promise<{ captures: number; failures: number; uploaded: number; batches: number }> {
   const log = options.log ?? silentLogger;
   const random = options.random ?? Math.random;
   const spool = new Spool(options.spoolDir, options.spoolMaxBytes, log);
-  const uploader = new Uploader(spool, options.store, { log, random, ...(options.backoff ? { backoff: options.backoff } : {}) });
+  const uploader = new Uploader(spool, options.store, {
+    log,
+    random,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  });
+  const watch = new FlushWatch();
   const pending = spool.list().length;
-  if (pending > 0) log.info('resuming with spooled captures', { pending });
+  if (pending > 0) {
+    log.info('resuming with spooled captures', { pending });
+    uploader.requestFlush('start');
+  }
   uploader.start();
   let captures = 0;
   let failures = 0;
@@ -48,13 +62,19 @@ export async function runAgent(options: AgentRunOptions): Promise<{ captures: nu
       if (wait > 0 && !(await sleepUnlessAborted(wait, options.signal))) break;
       const started = Date.now();
       try {
-        const { bundle, report } = await captureOnce(options.capture, log);
+        const { bundle, report, readings } = await captureOnce(options.capture, log);
         const key = bundleKey(bundle);
         const body = await encodeBundle(bundle);
         spool.add(key, body);
-        uploader.notify();
         captures++;
+        // The first capture sets the watch's baseline; it is flushed anyway (agent start).
+        const decision = watch.check(readings);
         log.info('capture spooled', { key, bytes: body.length, ms: Date.now() - started, sources: report });
+        if (captures === 1) uploader.requestFlush('start');
+        else if (decision) {
+          log.info('flushing at once', { reason: decision.reason, cgroups: decision.paths.slice(0, 5), count: decision.paths.length });
+          uploader.requestFlush(decision.reason);
+        } else uploader.notify();
       } catch (err) {
         failures++;
         log.error('capture failed', errorFields(err));
@@ -64,9 +84,9 @@ export async function runAgent(options: AgentRunOptions): Promise<{ captures: nu
     }
   } finally {
     await uploader.stop();
-    await uploader.flush().catch(() => false);
+    await uploader.flush('shutdown').catch(() => false);
   }
-  return { captures, failures, uploaded: uploader.uploaded };
+  return { captures, failures, uploaded: uploader.uploaded, batches: uploader.batches };
 }
 
 function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {

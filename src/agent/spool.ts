@@ -2,15 +2,24 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import path from 'node:path';
 import type { ObjectStore } from '../store/port.js';
 import { assertSafeKey } from '../store/port.js';
+import { batchObjectKey, captureOfKey, DEFAULT_BATCH_SIZE, encodeBatch } from './batch.js';
 import { errorFields, silentLogger, type AgentLogger } from './log.js';
 
 const SUFFIX = '.spool';
 const TEMP = '.tmp-';
 
+export interface SpoolEntry {
+  name: string;
+  /** The capture's own key (rawKey): where its cluster, node and instant are read from. */
+  key: string;
+  size: number;
+}
+
 /**
- * A bounded on-disk queue of encoded captures waiting for upload. File names are
- * `<16-digit sequence>~<url-encoded object key>.spool`: lexicographic order is arrival order, so
- * "oldest first" survives restarts, and the key travels with the bytes.
+ * A bounded on-disk queue of gzipped captures waiting for upload, one file per capture (batches
+ * are built from them at upload time, so a capture not yet in a sent batch survives a restart).
+ * File names are `<16-digit sequence>~<url-encoded capture key>.spool`: lexicographic order is
+ * arrival order, so "oldest first" survives restarts, and the key travels with the bytes.
  */
 export class Spool {
   private seq: number;
@@ -22,8 +31,8 @@ export class Spool {
   }
 
   /** Pending entries, oldest first. Temp files of an interrupted write are ignored. */
-  list(): { name: string; key: string; size: number }[] {
-    const out: { name: string; key: string; size: number }[] = [];
+  list(): SpoolEntry[] {
+    const out: SpoolEntry[] = [];
     for (const name of readdirSync(this.dir).sort()) {
       if (!name.endsWith(SUFFIX) || name.startsWith(TEMP)) continue;
       const tilde = name.indexOf('~');
@@ -93,51 +102,110 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return Math.floor(random() * cap);
 }
 
+/** Why the uploader sends a batch before it is full, and the newest spool entry it must include. */
+interface FlushRequest {
+  reason: string;
+  upTo: string;
+}
+
+export interface UploaderOptions {
+  backoff?: BackoffPolicy;
+  log?: AgentLogger;
+  random?: () => number;
+  sleep?: (ms: number, wake: Promise<void>) => Promise<void>;
+  /** Captures per object (default DEFAULT_BATCH_SIZE); fewer only when a flush is requested. */
+  batchSize?: number;
+}
+
 /**
- * Drains the spool into the store, oldest first, one at a time: a capture is removed only after
- * its PUT succeeded, and a newer one is never sent while an older one is failing, so captures
- * arrive in order. A crash between PUT and remove re-sends the same bytes to the same key, which
- * overwrites: still one object per capture.
+ * Drains the spool into the store as `memgap.batch/v1` objects, oldest first: a batch is sent
+ * once `batchSize` captures wait, or at once when a flush was requested (near-limit, OOM kill,
+ * restart, agent start or stop: run.ts). Captures leave the spool only after their batch's PUT
+ * succeeded, and a newer batch is never sent while an older one is failing, so captures arrive in
+ * order. A crash between PUT and remove sends the same captures again on the next start; the
+ * pipeline keeps one copy per (cluster, node, capturedAt), so nothing is counted twice.
  */
 export class Uploader {
   private attempt = 0;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private request: FlushRequest | null = null;
+  readonly batchSize: number;
+  /** Captures uploaded. */
   uploaded = 0;
+  /** Objects (batches) uploaded. */
+  batches = 0;
 
   constructor(
     private readonly spool: Spool,
     private readonly store: ObjectStore,
-    private readonly options: { backoff?: BackoffPolicy; log?: AgentLogger; random?: () => number; sleep?: (ms: number, wake: Promise<void>) => Promise<void> } = {},
-  ) {}
+    private readonly options: UploaderOptions = {},
+  ) {
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
+  }
 
   private get log(): AgentLogger {
     return this.options.log ?? silentLogger;
   }
 
-  /** One pass: uploads until the spool is empty (true) or a PUT fails (false). */
+  /**
+   * Asks for everything spooled now to be sent without waiting for a full batch. A later capture
+   * still waits for its batch; a request made while one is pending keeps the newer reason.
+   */
+  requestFlush(reason: string): void {
+    const newest = this.spool.list().at(-1);
+    if (!newest) return;
+    this.request = { reason, upTo: newest.name };
+    this.notify();
+  }
+
+  /** A flush was asked for and not fully sent yet. */
+  get flushPending(): boolean {
+    return this.request !== null;
+  }
+
+  /** One pass: uploads every batch due (true), or stops at the first failed PUT (false). */
   async drainOnce(): Promise<boolean> {
-    for (const entry of this.spool.list()) {
+    const entries = this.spool.list();
+    let at = 0;
+    while (at < entries.length) {
       if (this.stopped) return false;
-      let body: Buffer;
-      try {
-        body = this.spool.read(entry.name);
-      } catch {
-        continue; // dropped by the cap between list and read
+      const chunk = nextChunk(entries, at, this.batchSize);
+      const request = this.request;
+      const reason = request !== null && chunk.entries[0]!.name <= request.upTo ? request.reason : undefined;
+      // Partial batches wait, unless a flush asked for them.
+      if (chunk.capture && chunk.entries.length < this.batchSize && reason === undefined) return true;
+      at += chunk.entries.length;
+      const bodies: Buffer[] = [];
+      const sent: SpoolEntry[] = [];
+      for (const e of chunk.entries) {
+        try {
+          bodies.push(this.spool.read(e.name));
+          sent.push(e);
+        } catch {
+          // dropped by the cap between list and read
+        }
       }
+      if (sent.length === 0) continue;
+      const first = captureOfKey(sent[0]!.key);
+      const key = chunk.capture && first ? batchObjectKey(first, sent.length) : sent[0]!.key;
+      const body = chunk.capture && first ? encodeBatch({ cluster: first.cluster, node: first.node, ...(reason ? { flushReason: reason } : {}) }, bodies) : bodies[0]!;
       try {
-        await this.store.put(entry.key, body, 'application/gzip');
+        await this.store.put(key, body, 'application/gzip');
       } catch (err) {
-        this.log.warn('upload failed; capture stays spooled', { key: entry.key, attempt: this.attempt, pending: this.spool.list().length, ...errorFields(err) });
+        this.log.warn('upload failed; captures stay spooled', { key, attempt: this.attempt, pending: this.spool.list().length, ...errorFields(err) });
         return false;
       }
-      this.spool.remove(entry.name);
-      this.uploaded++;
-      if (this.attempt > 0) this.log.info('upload recovered', { key: entry.key, afterAttempts: this.attempt });
+      for (const e of sent) this.spool.remove(e.name);
+      this.uploaded += sent.length;
+      this.batches++;
+      if (this.attempt > 0) this.log.info('upload recovered', { key, afterAttempts: this.attempt });
       this.attempt = 0;
-      this.log.debug('uploaded capture', { key: entry.key, bytes: entry.size });
+      this.log.debug('uploaded batch', { key, captures: sent.length, bytes: body.length, ...(reason ? { flushReason: reason } : {}) });
+      if (request !== null && this.request === request && sent.at(-1)!.name >= request.upTo) this.request = null;
     }
+    if (this.request !== null && (entries.length === 0 || entries.at(-1)!.name >= this.request.upTo)) this.request = null;
     return true;
   }
 
@@ -160,9 +228,10 @@ export class Uploader {
     this.running = null;
   }
 
-  /** After stop(): one last pass without backoff (shutdown), so a healthy store leaves the spool empty. */
-  async flush(): Promise<boolean> {
+  /** After stop(): one last pass without backoff that sends everything spooled (shutdown), so a healthy store leaves the spool empty. */
+  async flush(reason = 'shutdown'): Promise<boolean> {
     if (this.running) return false;
+    this.requestFlush(reason);
     this.stopped = false;
     try {
       return await this.drainOnce();
@@ -186,6 +255,23 @@ export class Uploader {
       }
     }
   }
+}
+
+/**
+ * The next batch from `entries[at]`: up to `size` captures of the same cluster and node (one
+ * spool serves one node, but a renamed node's leftovers must not share its successor's key). An
+ * entry whose key is not a capture key (not written by this agent) goes alone, as it is.
+ */
+function nextChunk(entries: readonly SpoolEntry[], at: number, size: number): { entries: SpoolEntry[]; capture: boolean } {
+  const first = captureOfKey(entries[at]!.key);
+  if (!first) return { entries: [entries[at]!], capture: false };
+  const out = [entries[at]!];
+  for (let i = at + 1; i < entries.length && out.length < size; i++) {
+    const c = captureOfKey(entries[i]!.key);
+    if (!c || c.cluster !== first.cluster || c.node !== first.node) break;
+    out.push(entries[i]!);
+  }
+  return { entries: out, capture: true };
 }
 
 function defaultSleep(ms: number, wake: Promise<void>): Promise<void> {

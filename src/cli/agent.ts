@@ -9,6 +9,7 @@ import { CLUSTER_PATTERN, NODE_PATTERN, validName } from '../agent/envelope.js';
 import { SA_DIR } from '../agent/kubelet.js';
 import { errorFields, jsonLogger, type LogLevel } from '../agent/log.js';
 import { runAgent } from '../agent/run.js';
+import { BATCH_ENV, DEFAULT_BATCH_SIZE } from '../agent/batch.js';
 
 /**
  * The shared `openStore`, loaded on first use: it pulls in the AWS SDK (~15 MiB of RSS once
@@ -44,7 +45,15 @@ export function parseSize(text: string): number {
   return Number(m[1]) * mult;
 }
 
+/** `--batch` (else $MEMGAP_AGENT_BATCH, else 15): captures per uploaded object, 1–1000. */
+export function parseBatchSize(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_BATCH_SIZE;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 1000) throw new UsageError(`batch size ${JSON.stringify(text)} must be a whole number from 1 to 1000`);
+  return Number(text);
+}
+
 interface AgentFlags {
+  batch?: string;
   cluster?: string;
   node?: string;
   interval: string;
@@ -109,7 +118,7 @@ export function captureConfigFromFlags(flags: AgentFlags): CaptureConfig {
 export function registerAgentCommand(program: Command, deps: AgentCommandDeps = {}): Command {
   return program
     .command('agent')
-    .description('node agent: collect kubelet, Docker, CRI and cgroup memory figures every interval, bundle, upload (SPEC §3.1)')
+    .description('node agent: collect kubelet, Docker, CRI and cgroup memory figures every interval, upload them in batches')
     .option('--cluster <name>', 'cluster name in object keys (default: $MEMGAP_CLUSTER)')
     .option('--node <name>', 'node name (default: $NODE_NAME, else the hostname)')
     .option('--interval <duration>', 'time between captures, jittered ±10 %', '60s')
@@ -126,6 +135,7 @@ export function registerAgentCommand(program: Command, deps: AgentCommandDeps = 
     .option('--crictl [path]', 'crictl binary (default: looked up on PATH)')
     .option('--no-crictl', 'do not run crictl')
     .option('--cgroup-root <dir>', "the host's cgroup mount", '/sys/fs/cgroup')
+    .option('--batch <n>', `captures per uploaded object; near-limit, OOM kills and restarts are sent at once (default: $${BATCH_ENV}, else ${DEFAULT_BATCH_SIZE})`)
     .option('--spool-dir <dir>', 'captures waiting for upload', '/var/lib/memgap-agent/spool')
     .option('--spool-max-bytes <size>', 'spool cap; the oldest captures are dropped beyond it', '256Mi')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
@@ -134,6 +144,7 @@ export function registerAgentCommand(program: Command, deps: AgentCommandDeps = 
       const capture = captureConfigFromFlags(flags);
       const intervalMs = parseDuration(flags.interval);
       const spoolMaxBytes = parseSize(flags.spoolMaxBytes);
+      const batchSize = parseBatchSize(flags.batch ?? process.env[BATCH_ENV]);
       const open = deps.openStore ?? openStoreLazily;
       if (flags.once) {
         const { bundle, report } = await captureOnce(capture, log);
@@ -156,9 +167,9 @@ export function registerAgentCommand(program: Command, deps: AgentCommandDeps = 
       };
       process.once('SIGTERM', () => onSignal('SIGTERM'));
       process.once('SIGINT', () => onSignal('SIGINT'));
-      log.info('agent started', { cluster: capture.cluster, node: capture.node, intervalMs, location: store.location, spoolDir: flags.spoolDir, spoolMaxBytes });
+      log.info('agent started', { cluster: capture.cluster, node: capture.node, intervalMs, location: store.location, spoolDir: flags.spoolDir, spoolMaxBytes, batchSize });
       try {
-        const result = await runAgent({ capture, store, spoolDir: flags.spoolDir, spoolMaxBytes, intervalMs, log, signal: controller.signal });
+        const result = await runAgent({ capture, store, spoolDir: flags.spoolDir, spoolMaxBytes, intervalMs, batchSize, log, signal: controller.signal });
         log.info('agent stopped', result);
       } catch (err) {
         log.error('agent failed', errorFields(err));

@@ -4,14 +4,14 @@
  *
  * The fake node: the real k8s 1.35 /stats/summary, a cgroup v1 cgroupfs tree and a Docker
  * Engine API whose numbers podsFromSummary derives from that summary (synthetic, see
- * src/agent/fake-host.ts), Docker 19.03.15 (so `docker stats` uses the legacy usage − cache).
+ * test/integration/agent/fake-host.ts), Docker 19.03.15 (so `docker stats` uses the legacy usage − cache).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce } from '../../../src/agent/capture.js';
-import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
+import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from './fake-host.js';
 import { ingestAgentBundle, num, type Row } from '../helpers/agent-bundle.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/real');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce, type CaptureConfig } from '../../../src/agent/capture.js';
 import { bundleJson, bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
 import { RawJson } from '../../../src/agent/raw-json.js';
-import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
+import { dockerStatsBody, podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from './fake-host.js';
 import { CaptureBundle } from '../../../src/model/bundle.js';
 import { parseCgroupPath } from '../../../src/sources/identity.js';
 

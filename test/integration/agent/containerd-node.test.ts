@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnce } from '../../../src/agent/capture.js';
-import { podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from '../../../src/agent/fake-host.js';
+import { podsFromSummary, selfSignedCert, startFakeServers, writeCgroupTree, type FakeServers } from './fake-host.js';
 import type { CaptureBundle } from '../../../src/model/bundle.js';
 import { ingestAgentBundle, num, type Row } from '../helpers/agent-bundle.js';
 

@@ -1,10 +1,11 @@
 /**
  * Stop the S3 server mid-run → captures spool → restart it → every capture arrives exactly once,
- * in order. s3rver is started here rather than through test/integration/helpers/s3rver.ts because
+ * in order, in batches; and an agent restarted with captures still spooled loses none. s3rver is started here rather than through test/integration/helpers/s3rver.ts because
  * the test needs to stop and restart the server on the same port and storage folder, which that
  * helper does not offer; the agent writes through the real S3ObjectStore.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
@@ -12,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../src/store/s3-store.js';
 import { runAgent } from '../../../src/agent/run.js';
 import { Spool } from '../../../src/agent/spool.js';
-import { writeCgroupTree, syntheticPods } from '../../../src/agent/fake-host.js';
+import { writeCgroupTree, syntheticPods } from './fake-host.js';
 import type { AgentLogger } from '../../../src/agent/log.js';
+import { CaptureBatch } from '../../../src/model/bundle.js';
 
 const BUCKET = 'memgap-raw';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-s3-'));
@@ -51,69 +53,141 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('agent upload through an S3 outage', () => {
-  it('spools while S3 is down and delivers every capture exactly once, in order, after it returns', async () => {
-    const cgroupRoot = writeCgroupTree(path.join(tmp, 'cgroup'), { version: 1, driver: 'systemd', runtime: 'docker' }, syntheticPods(5));
-    const store = new S3ObjectStore({
-      bucket: BUCKET,
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      checksums: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-      connectionTimeoutMs: 300,
-      requestTimeoutMs: 2000,
-    });
-    // A clock one minute apart per capture: distinct, ordered capture instants (and keys).
-    let minute = 0;
-    const now = (): Date => new Date(Date.UTC(2026, 10, 27, 5, 0 + minute++, 0));
-    const spooledKeys: string[] = [];
-    const warnings: string[] = [];
-    const log: AgentLogger = {
+function s3Store(): S3ObjectStore {
+  return new S3ObjectStore({
+    bucket: BUCKET,
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    checksums: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    connectionTimeoutMs: 300,
+    requestTimeoutMs: 2000,
+  });
+}
+
+/** Spooled capture keys (in capture order) and warnings, from the agent's log lines. */
+function recordingLog(): { spooledKeys: string[]; warnings: string[]; log: AgentLogger } {
+  const spooledKeys: string[] = [];
+  const warnings: string[] = [];
+  return {
+    spooledKeys,
+    warnings,
+    log: {
       debug() {},
       info: (m, f) => {
         if (m === 'capture spooled') spooledKeys.push(f!.key as string);
       },
       warn: (m) => void warnings.push(m),
       error: (m, f) => void warnings.push(`${m} ${JSON.stringify(f)}`),
-    };
+    },
+  };
+}
+
+/** The capture instants inside the batch objects created under `prefix`, in upload order, and each object's size. */
+async function uploadedCaptures(store: S3ObjectStore, prefix: string): Promise<{ instants: string[]; batchSizes: number[]; objects: string[] }> {
+  const objects = created.filter((k) => k.startsWith(prefix));
+  const instants: string[] = [];
+  const batchSizes: number[] = [];
+  for (const k of objects) {
+    const batch = JSON.parse(gunzipSync(await store.getBytes(k)).toString('utf8')) as unknown;
+    expect(CaptureBatch.safeParse(batch).success).toBe(true);
+    const captures = (batch as { captures: { capturedAt: string }[] }).captures;
+    batchSizes.push(captures.length);
+    instants.push(...captures.map((c) => c.capturedAt));
+  }
+  return { instants, batchSizes, objects };
+}
+
+/** rawKey ends in the capture instant: `…/2026-11-27T05:00:00Z.json.gz` → `2026-11-27T05:00:00Z`. */
+const instantOfKey = (k: string): string => k.slice(k.lastIndexOf('/') + 1, -'.json.gz'.length);
+
+describe('agent upload through an S3 outage, in batches', () => {
+  it('spools while S3 is down and delivers every capture exactly once, in order, after it returns', async () => {
+    const cgroupRoot = writeCgroupTree(path.join(tmp, 'cgroup'), { version: 1, driver: 'systemd', runtime: 'docker' }, syntheticPods(5));
+    const store = s3Store();
+    const node = 'ip-10-0-1-23.ec2.internal';
+    const prefix = `raw/cluster=prod-eu-1/node=${node}/`;
+    // A clock one minute apart per capture: distinct, ordered capture instants (and keys).
+    let minute = 0;
+    const now = (): Date => new Date(Date.UTC(2026, 10, 27, 5, 0 + minute++, 0));
+    const { spooledKeys, warnings, log } = recordingLog();
     const spoolDir = path.join(tmp, 'spool');
     const controller = new AbortController();
+    const batchSize = 3;
     const run = runAgent({
-      capture: { cluster: 'prod-eu-1', node: 'ip-10-0-1-23.ec2.internal', crictl: false, cgroupRoot, now },
+      capture: { cluster: 'prod-eu-1', node, crictl: false, cgroupRoot, now },
       store,
       spoolDir,
       spoolMaxBytes: 64 * 1024 * 1024,
       intervalMs: 150,
       jitter: 0,
       backoff: { baseMs: 20, maxMs: 200 },
+      batchSize,
       log,
       signal: controller.signal,
       random: () => 0.5,
     });
 
-    await until(() => created.length >= 2, 'two uploads before the outage');
+    // The first capture goes at once (agent start), the next full batch of 3 after it.
+    await until(() => created.length >= 2, 'the start flush and one full batch before the outage');
     await stopS3();
     const spool = new Spool(spoolDir, 64 * 1024 * 1024);
-    await until(() => spool.list().length >= 3, 'three captures spooled during the outage');
+    await until(() => spool.list().length >= 2 * batchSize + 1, 'more than two batches spooled during the outage');
     const spooledDuringOutage = spool.list().length;
     expect(warnings.some((w) => w.includes('upload failed'))).toBe(true);
+    const beforeRestart = created.length;
     await startS3();
-    await until(() => spool.list().length === 0 && created.length >= spooledKeys.length && spooledKeys.length >= 2 + spooledDuringOutage, 'the spool to drain');
+    await until(() => created.length >= beforeRestart + 2, 'the spooled batches to go once S3 is back');
     controller.abort();
     const result = await run;
 
     expect(result.failures).toBe(0);
     expect(spooledKeys.length).toBe(result.captures);
-    // Exactly once: one ObjectCreated per capture key, no key twice…
+    expect(result.uploaded).toBe(result.captures);
+    expect(spool.list()).toEqual([]); // the shutdown flush sent the last partial batch
+    // Exactly once: one ObjectCreated per batch key, no key twice…
     expect(new Set(created).size).toBe(created.length);
-    // …and in capture order (keys end in the capture instant, so sorted order is capture order too).
-    expect(created).toEqual(spooledKeys);
-    expect([...spooledKeys].sort()).toEqual(spooledKeys);
+    const { instants, batchSizes, objects } = await uploadedCaptures(store, prefix);
+    expect(objects.length).toBe(result.batches);
+    // …every capture in exactly one batch, in capture order across batches…
+    expect(instants).toEqual(spooledKeys.map(instantOfKey));
+    expect([...instants].sort()).toEqual(instants);
+    // …no batch over the size, the backlog went as full batches, fewer objects than captures.
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(batchSize);
+    expect(objects.length).toBeLessThan(instants.length);
+    expect(spooledDuringOutage).toBeGreaterThan(batchSize);
     const listed: string[] = [];
-    for await (const o of store.list('raw/')) listed.push(o.key);
-    expect(listed).toEqual(spooledKeys);
+    for await (const o of store.list(prefix)) listed.push(o.key);
+    expect(listed.sort()).toEqual([...objects].sort());
     store.client.destroy();
+  }, 60_000);
+
+  it('an agent restarted with captures still spooled sends them first, losing none', async () => {
+    const cgroupRoot = writeCgroupTree(path.join(tmp, 'cgroup-restart'), { version: 2, driver: 'systemd', runtime: 'cri-containerd' }, syntheticPods(3));
+    const node = 'ip-10-0-9-9.ec2.internal';
+    const prefix = `raw/cluster=prod-eu-1/node=${node}/`;
+    let minute = 0;
+    const now = (): Date => new Date(Date.UTC(2026, 10, 28, 7, 0 + minute++, 0));
+    const spoolDir = path.join(tmp, 'spool-restart');
+    const first = recordingLog();
+    await stopS3();
+    const down = s3Store();
+    // First life: S3 unreachable the whole time, stops after 5 captures (its shutdown flush fails too).
+    const r1 = await runAgent({ capture: { cluster: 'prod-eu-1', node, crictl: false, cgroupRoot, now }, store: down, spoolDir, spoolMaxBytes: 64 * 1024 * 1024, intervalMs: 50, jitter: 0, backoff: { baseMs: 10, maxMs: 50 }, batchSize: 3, log: first.log, maxCaptures: 5, random: () => 0.5 });
+    down.client.destroy();
+    expect(r1).toMatchObject({ captures: 5, uploaded: 0 });
+    expect(new Spool(spoolDir, 64 * 1024 * 1024).list().map((e) => e.key)).toEqual(first.spooledKeys);
+    await startS3();
+    // Second life: the leftovers are flushed at start, before and beside the new capture.
+    const second = recordingLog();
+    const up = s3Store();
+    const r2 = await runAgent({ capture: { cluster: 'prod-eu-1', node, crictl: false, cgroupRoot, now }, store: up, spoolDir, spoolMaxBytes: 64 * 1024 * 1024, intervalMs: 50, jitter: 0, batchSize: 3, log: second.log, maxCaptures: 1, random: () => 0.5 });
+    expect(r2.captures).toBe(1);
+    expect(new Spool(spoolDir, 64 * 1024 * 1024).list()).toEqual([]);
+    const { instants } = await uploadedCaptures(up, prefix);
+    expect(instants).toEqual([...first.spooledKeys, ...second.spooledKeys].map(instantOfKey));
+    up.client.destroy();
   }, 60_000);
 });

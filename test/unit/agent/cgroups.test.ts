@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CgroupEntryWriter, CgroupFileHandles, collectCgroups, detectCgroupLayout, type CgroupEntryJson } from '../../../src/agent/cgroups.js';
-import { writeCgroupTree, type CgroupFlavour, type FakePod } from '../../../src/agent/fake-host.js';
+import { writeCgroupTree, type CgroupFlavour, type FakePod } from '../../integration/agent/fake-host.js';
 import { parseCgroupPath } from '../../../src/sources/identity.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-cg-'));

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureConfigFromFlags, parseDuration, parseSize, registerAgentCommand } from '../../../src/cli/agent.js';
+import { captureConfigFromFlags, parseBatchSize, parseDuration, parseSize, registerAgentCommand } from '../../../src/cli/agent.js';
 import { UsageError } from '../../../src/errors.js';
-import { writeCgroupTree, syntheticPods } from '../../../src/agent/fake-host.js';
+import { writeCgroupTree, syntheticPods } from '../../integration/agent/fake-host.js';
 import { CaptureBundle } from '../../../src/model/bundle.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
 
@@ -41,6 +41,14 @@ describe('agent flags', () => {
       if (prev === undefined) delete process.env.NODE_IP;
       else process.env.NODE_IP = prev;
     }
+  });
+
+  it('parses the batch size: 1 to 1000 captures per object, 15 when unset', () => {
+    expect(parseBatchSize(undefined)).toBe(15);
+    expect(parseBatchSize('')).toBe(15);
+    expect(parseBatchSize('1')).toBe(1);
+    expect(parseBatchSize('60')).toBe(60);
+    for (const bad of ['0', '1001', '-3', '2.5', 'lots']) expect(() => parseBatchSize(bad)).toThrow(UsageError);
   });
 
   it('rejects names that cannot become object keys', () => {

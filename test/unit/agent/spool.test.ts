@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Spool, Uploader, backoffDelay } from '../../../src/agent/spool.js';
+import { batchKey } from '../../../src/outputs/layout.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
 import type { ObjectStore } from '../../../src/store/port.js';
 
@@ -11,6 +13,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-spool-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const dir = (name: string): string => path.join(tmp, name);
 const key = (i: number): string => `raw/cluster=c/node=n/dt=2026-11-27/2026-11-27T05:30:${String(i).padStart(2, '0')}Z.json.gz`;
+const batchKeyOf = (first: number, count: number): string => batchKey('c', 'n', new Date(`2026-11-27T05:30:${String(first).padStart(2, '0')}Z`), count);
 
 function collectingLog(): { lines: { level: string; message: string; fields?: Record<string, unknown> }[]; log: import('../../../src/agent/log.js').AgentLogger } {
   const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
@@ -101,21 +104,86 @@ class FlakyStore implements ObjectStore {
   }
 }
 
+/** The captures of an uploaded batch object, as the text each capture was spooled with. */
+async function batchOf(store: ObjectStore, k: string): Promise<{ flushReason?: string; captures: unknown[] }> {
+  return JSON.parse(gunzipSync(await store.getBytes(k)).toString('utf8')) as { flushReason?: string; captures: unknown[] };
+}
+const capture = (i: number): Buffer => gzipSync(JSON.stringify({ i }));
+
 describe('Uploader', () => {
   it('sends oldest first, stops at the first failure, resumes in order with no duplicate', async () => {
     const spool = new Spool(dir('upl'), 1 << 20);
     const store = new FlakyStore(new FsObjectStore(dir('upl-store')));
-    const up = new Uploader(spool, store);
-    spool.add(key(1), Buffer.from('1'));
+    const up = new Uploader(spool, store, { batchSize: 1 });
+    spool.add(key(1), capture(1));
     store.down = true;
-    spool.add(key(2), Buffer.from('2'));
+    spool.add(key(2), capture(2));
     expect(await up.drainOnce()).toBe(false);
     expect(spool.list().map((e) => e.key)).toEqual([key(1), key(2)]);
     store.down = false;
-    spool.add(key(3), Buffer.from('3'));
+    spool.add(key(3), capture(3));
     expect(await up.drainOnce()).toBe(true);
-    expect(store.puts).toEqual([key(1), key(2), key(3)]);
+    expect(store.puts).toEqual([1, 2, 3].map((i) => batchKeyOf(i, 1)));
     expect(spool.list()).toEqual([]);
-    expect((await store.getBytes(key(2))).toString()).toBe('2');
+    expect((await batchOf(store, batchKeyOf(2, 1))).captures).toEqual([{ i: 2 }]);
+  });
+
+  it('waits for a full batch, then sends it as one object keyed by its first capture and count', async () => {
+    const spool = new Spool(dir('full'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('full-store')));
+    const up = new Uploader(spool, store, { batchSize: 3 });
+    for (const i of [1, 2]) spool.add(key(i), capture(i));
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toEqual([]);
+    for (const i of [3, 4]) spool.add(key(i), capture(i));
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toEqual([batchKeyOf(1, 3)]);
+    const batch = await batchOf(store, batchKeyOf(1, 3));
+    expect(batch.captures).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
+    expect(batch.flushReason).toBeUndefined();
+    expect(spool.list().map((e) => e.key)).toEqual([key(4)]);
+    expect([up.uploaded, up.batches]).toEqual([3, 1]);
+  });
+
+  it('on a flush request sends everything spooled so far with the reason; later captures wait again', async () => {
+    const spool = new Spool(dir('flush'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('flush-store')));
+    const up = new Uploader(spool, store, { batchSize: 3 });
+    for (const i of [1, 2, 3, 4]) spool.add(key(i), capture(i));
+    up.requestFlush('near-limit');
+    spool.add(key(5), capture(5)); // after the request: waits for its batch
+    expect(up.flushPending).toBe(true);
+    expect(await up.drainOnce()).toBe(true);
+    // 1-3 full (and asked for), then 4 and 5 together: the request reaches back to 4, the batch takes 5 along.
+    expect(store.puts).toEqual([batchKeyOf(1, 3), batchKeyOf(4, 2)]);
+    expect((await batchOf(store, batchKeyOf(4, 2))).flushReason).toBe('near-limit');
+    expect(up.flushPending).toBe(false);
+    spool.add(key(6), capture(6));
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toHaveLength(2);
+  });
+
+  it('keeps a failed flush pending and sends it once the store is back', async () => {
+    const spool = new Spool(dir('flush-fail'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('flush-fail-store')));
+    const up = new Uploader(spool, store, { batchSize: 10 });
+    spool.add(key(1), capture(1));
+    store.down = true;
+    up.requestFlush('oom-kill');
+    expect(await up.drainOnce()).toBe(false);
+    expect(up.flushPending).toBe(true);
+    store.down = false;
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toEqual([batchKeyOf(1, 1)]);
+    expect((await batchOf(store, batchKeyOf(1, 1))).flushReason).toBe('oom-kill');
+  });
+
+  it('sends an entry that is not a capture key alone and as it is (not written by this agent)', async () => {
+    const spool = new Spool(dir('odd'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('odd-store')));
+    const up = new Uploader(spool, store, { batchSize: 5 });
+    spool.add('raw/other/thing.json.gz', Buffer.from('x'));
+    expect(await up.drainOnce()).toBe(true);
+    expect(store.puts).toEqual(['raw/other/thing.json.gz']);
   });
 });

@@ -14,11 +14,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleKey, encodeBundle } from './bundle.js';
-import { captureOnce, type CaptureConfig } from './capture.js';
-import { dockerStatsBody, selfSignedCert, startFakeServers, syntheticPods, writeCgroupTree, type FakePod } from './fake-host.js';
-import { AGENT_ENV, AGENT_NODE_FLAGS } from './runtime.js';
-import { Spool } from './spool.js';
+import { bundleKey, encodeBundle } from '../src/agent/bundle.js';
+import { captureOnce, type CaptureConfig } from '../src/agent/capture.js';
+import { dockerStatsBody, selfSignedCert, startFakeServers, syntheticPods, writeCgroupTree, type FakePod } from '../test/integration/agent/fake-host.js';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../src/agent/runtime.js';
+import { Spool, Uploader } from '../src/agent/spool.js';
+import { FlushWatch } from '../src/agent/signals.js';
+import { DEFAULT_BATCH_SIZE } from '../src/agent/batch.js';
+import type { ObjectStore } from '../src/store/port.js';
 
 export interface AgentBenchResult {
   cpuMsPerCapture: number;
@@ -118,23 +121,41 @@ export async function benchAgentCapture(options: { agentEntry: string; pods?: nu
   }
 }
 
-/** The agent process's side: capture as `runAgent` does (capture → gzip → spool), measure, print JSON. */
+/** A store that takes every PUT and keeps nothing: the batch is built, its upload costs nothing here. */
+const discardStore: ObjectStore = {
+  location: 'discard',
+  async *list() {},
+  get: () => Promise.reject(new Error('discard store')),
+  getBytes: () => Promise.reject(new Error('discard store')),
+  put: () => Promise.resolve(),
+  delete: () => Promise.resolve(),
+  exists: () => Promise.resolve(false),
+};
+
+/**
+ * The agent process's side: capture as `runAgent` does (capture → gzip → spool → flush check →
+ * a batch object built from the spool every DEFAULT_BATCH_SIZE captures), measure, print JSON.
+ */
 export async function runBenchAgentRole(configFile: string): Promise<AgentBenchResult> {
   const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
   const baselineRss = process.memoryUsage.rss();
   const role = JSON.parse(readFileSync(configFile, 'utf8')) as AgentRoleConfig;
   const spool = new Spool(role.spoolDir, 1024 ** 3);
+  const uploader = new Uploader(spool, discardStore, { batchSize: DEFAULT_BATCH_SIZE });
+  const watch = new FlushWatch();
   let minute = 0;
   const config: CaptureConfig = { ...role.capture, now: () => new Date(Date.UTC(2026, 10, 27, 0, minute++)) };
   let bundleBytes = 0;
   const one = async (): Promise<void> => {
-    const { bundle } = await captureOnce(config);
+    const { bundle, readings } = await captureOnce(config);
     if (bundle.sources.cgroups?.length !== role.expectCgroups || bundle.sources.dockerApiStats?.length !== role.expectDocker || bundle.sources.kubeletSummary === undefined) {
       throw new Error('bench: the capture missed part of the fake node');
     }
     const body = await encodeBundle(bundle);
     bundleBytes = body.length;
     spool.add(bundleKey(bundle), body);
+    if (watch.check(readings)) throw new Error('bench: the fake node does not change, nothing may flush early');
+    await uploader.drainOnce();
   };
   for (let i = 0; i < 3; i++) await one(); // JIT and TLS warm-up
   const before = process.cpuUsage();
