@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
-import { cgroupQuantities, interpretLimit, UNLIMITED_THRESHOLD, type CgroupVersion } from '../analysis/formulas.js';
+import { cgroupQuantities, hierarchicalLimit, interpretLimit, UNLIMITED_THRESHOLD, type CgroupVersion } from '../analysis/formulas.js';
 import { makeSample, type MemoryQuantities, type Sample } from '../model/sample.js';
 import { parseDockershimName } from './identity.js';
 import { inertRecord } from './safe-json.js';
@@ -76,9 +76,15 @@ export function detectCgroupVersion(stat: Readonly<Record<string, number>>): Cgr
   return v1 ? 1 : 2;
 }
 
-function readLimit(raw: number | null | undefined): MemoryQuantities['limit'] {
-  // The API clamps "no limit" to the host's memory, so a number here is kept as a number; only an
-  // unlimited sentinel from an old daemon is read as unlimited. 0 is omitempty's "not set".
+/**
+ * The API clamps "no limit" to the host's memory (DOMAIN §4.8), so a number here is kept as a
+ * number, unless the v1 stats map's `hierarchical_memory_limit` is the kernel's unlimited sentinel:
+ * then neither the container nor any ancestor has a limit, and the number was the host's memory.
+ * An unlimited sentinel from an old daemon is read as unlimited. 0 is omitempty's "not set": the
+ * limit is then not known here (cgroupQuantities may still read hierarchical_memory_limit).
+ */
+function readLimit(raw: number | null | undefined, stat: Readonly<Record<string, number>> | null): MemoryQuantities['limit'] {
+  if (stat && hierarchicalLimit(stat) === 'unlimited') return 'unlimited';
   if (raw === null || raw === undefined || raw === 0) return null;
   return interpretLimit(raw);
 }
@@ -91,7 +97,7 @@ function sampleOf(r: DockerApiStatsResponse, index: number, ctx: ParseContext): 
   const stat = readStatMap(mem?.stats, `[${index}].memory_stats.stats`);
   const cgroupVersion = (stat && detectCgroupVersion(stat)) ?? ctx.host.cgroupVersion ?? null;
   const usage = mem?.usage ?? null;
-  const limit = readLimit(mem?.limit);
+  const limit = readLimit(mem?.limit, stat);
   const memory = stat && cgroupVersion ? cgroupQuantities(stat, cgroupVersion, { usage, limit }) : { usage, limit };
   const runtimeName = r.name ? r.name.replace(/^\//, '') : null;
   const shim = runtimeName ? parseDockershimName(runtimeName) : null;

@@ -145,6 +145,22 @@ describe('parseDockerApiStats: edge cases', () => {
     expect(s!.stat!['hierarchical_memory_limit']).toBe(9223372036854771712);
   });
 
+  it('a host-clamped limit with the v1 sentinel hierarchical_memory_limit is unlimited (the number was the host memory)', () => {
+    const doc = v1Doc();
+    doc.memory_stats.limit = 8_589_934_592; // 8 GiB: the host's memory, as dockerd clamps it
+    doc.memory_stats.stats.hierarchical_memory_limit = 9223372036854771712;
+    expect(parseDockerApiStats([doc], ctx)[0]!.memory.limit).toBe('unlimited');
+  });
+
+  it('no `limit` (omitempty): the v1 hierarchical_memory_limit stands in (67108864 in the docs example); v2 stays unknown', () => {
+    const doc = v1Doc();
+    delete (doc.memory_stats as { limit?: number }).limit;
+    expect(parseDockerApiStats([doc], ctx)[0]!.memory.limit).toBe(67_108_864);
+    const v2 = v2Response();
+    delete (v2.memory_stats as { limit?: number }).limit;
+    expect(parseDockerApiStats([v2], ctx)[0]!.memory.limit).toBeNull();
+  });
+
   it('a `__proto__` key in the stats map stays plain data', () => {
     const stats = JSON.parse('{"__proto__": 5, "anon": 1, "file": 2, "inactive_file": 1}');
     const [s] = parseDockerApiStats([v2Response(stats)], ctx);
