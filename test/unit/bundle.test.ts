@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidSnapshotError } from '../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
-import { decodeCapture, jsonDepthExceeds } from '../../src/sources/bundle.js';
+import { decodeCapture, decodeRawObject, jsonDepthExceeds, parseRawJson } from '../../src/sources/bundle.js';
 import { parseCaptureSources } from '../../src/sources/index.js';
 
 const valid = { schema: 'memgap.capture/v1', cluster: 'c1', node: 'n1', capturedAt: '2026-11-27T05:30:57Z', sources: { dockerStats: [] } };
@@ -86,6 +86,55 @@ describe('capture bundle decoding', () => {
       fc.property(fc.dictionary(fc.constantFrom('kubeletSummary', 'dockerStats', 'dockerStatsTable', 'dockerApiStats', 'crictlStats', 'kubeletResourceMetrics', 'kubeletCadvisorMetrics', 'cgroups'), fc.anything()), (sources) => {
         const result = parseCaptureSources({ ...valid, sources } as never, ctx);
         for (const e of result.errors) expect(e.reason).not.toMatch(/^internal parser error/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('memgap.batch/v1 decoding', () => {
+  const at = (m: number) => `2026-11-27T05:${String(m).padStart(2, '0')}:00Z`;
+  const capture = (m: number, extra: object = {}) => ({ ...valid, capturedAt: at(m), ...extra });
+  const batch = (captures: unknown[]) => ({ schema: 'memgap.batch/v1', cluster: 'c1', node: 'n1', flushReason: 'near-limit', captures });
+
+  it('a single capture is a one-entry object', async () => {
+    const raw = await decodeRawObject(gzipSync(JSON.stringify(valid)));
+    expect(raw.kind).toBe('capture');
+    expect(raw.captures.map((c) => c.bundle?.capturedAt)).toEqual(['2026-11-27T05:30:57Z']);
+  });
+
+  it('each capture is validated on its own; a bad one is named by its index and the others still count', async () => {
+    const raw = await decodeRawObject(gzipSync(JSON.stringify(batch([capture(0), capture(1, { capturedAt: 'soon' }), capture(2), capture(3, { node: 'n2' })]))));
+    expect(raw.kind).toBe('batch');
+    expect(raw.captures.map((c) => c.index)).toEqual([0, 1, 2, 3]);
+    expect(raw.captures.filter((c) => c.bundle).map((c) => c.bundle!.capturedAt)).toEqual([at(0), at(2)]);
+    expect(raw.captures[1]!.error).toMatchObject({ source: 'bundle', path: 'captures[1].capturedAt' });
+    // a capture of another node cannot hide in this node's batch (the key names the node)
+    expect(raw.captures[3]!.error).toMatchObject({ source: 'bundle', path: 'captures[3]', reason: 'capture of c1/n2 in a batch of c1/n1' });
+  });
+
+  it('a batch without captures, or with an unsafe node, is refused whole', () => {
+    expect(() => parseRawJson(Buffer.from(JSON.stringify(batch([]))))).toThrow(InvalidSnapshotError);
+    const err = (() => {
+      try {
+        parseRawJson(Buffer.from(JSON.stringify({ ...batch([capture(0)]), node: '..' })));
+      } catch (e) {
+        return e as InvalidSnapshotError;
+      }
+    })();
+    expect(err?.path).toBe('node');
+  });
+
+  it('property: one entry per capture, in order, each a bundle or a typed error, never a throw', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 59 }).map((m) => capture(m) as unknown), fc.jsonValue()), { minLength: 1, maxLength: 8 }), (captures) => {
+        const raw = parseRawJson(Buffer.from(JSON.stringify(batch(captures))));
+        expect(raw.captures.map((c) => c.index)).toEqual(captures.map((_, i) => i));
+        for (const c of raw.captures) {
+          expect(c.bundle === undefined).toBe(c.error instanceof InvalidSnapshotError);
+          if (c.error) expect(c.error.path.startsWith(`captures[${c.index}]`)).toBe(true);
+          else expect(c.bundle).toEqual(captures[c.index]);
+        }
       }),
       { numRuns: 300 },
     );
