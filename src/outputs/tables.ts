@@ -131,7 +131,7 @@ export const trendsDailyColumns = {
   last_seen: column('timestamp', { unit: 'UTC', meaning: 'Last capture of the day' }),
   working_set_min: nullable('bigint', { unit: BYTES, meaning: 'Minimum working set' }),
   working_set_avg: nullable('bigint', { unit: BYTES, meaning: 'Mean working set (rounded)' }),
-  working_set_p50: nullable('bigint', { unit: BYTES, meaning: 'Median working set (exact nearest-rank up to 512 samples a day, else a sketch within 0.5 % relative error; docs/trends.md#percentile-method)' }),
+  working_set_p50: nullable('bigint', { unit: BYTES, meaning: "Median working set: the engine's percentile sketch (Athena approx_percentile, DuckDB approx_quantile; docs/trends.md#percentile-method)" }),
   working_set_p95: nullable('bigint', { unit: BYTES, meaning: '95th percentile working set (same method as working_set_p50)' }),
   working_set_max: nullable('bigint', { unit: BYTES, meaning: 'Maximum working set' }),
   rss_p95: nullable('bigint', { unit: BYTES, meaning: '95th percentile RSS (anonymous)' }),
@@ -146,10 +146,13 @@ export const trendsDailyColumns = {
   limit_bytes: nullable('bigint', { unit: BYTES, meaning: 'Last seen limit; NULL = unlimited' }),
   max_pct_of_limit: nullable('double', { unit: 'percent (0–100)', meaning: 'Maximum working_set_pct_of_limit' }),
   oom_kills: nullable('bigint', { unit: 'count', meaning: 'OOM kills during the day, from the increase of the cgroup counter' }),
-  leak_suspect: column('boolean', { unit: '', meaning: 'RSS (anonymous memory) grows steadily over the day; cache growth alone never counts. Rule: docs/columns.md#leak-rule', formula: 'src/trends/rules.ts, explained in docs/trends.md#leak-rule-leak_suspect' }),
+  leak_suspect: column('boolean', { unit: '', meaning: 'RSS (anonymous memory), tmpfs/shmem or the two together grow steadily over the day; page-cache growth alone never counts. Rule: docs/columns.md#leak-rule', formula: 'sql/pipeline/trends-daily.sql, explained in docs/trends.md#leak-rule-leak_suspect' }),
+  leak_memory: nullable('string', { unit: '', meaning: "What grows when leak_suspect: 'rss' (anonymous memory), 'shmem' (tmpfs/shared memory) or 'rss+shmem' (both, or only their sum passes the rule); NULL otherwise" }),
+  leak_slope_bytes_per_hour: nullable('double', { unit: 'bytes/hour', meaning: 'Least-squares slope of the memory named by leak_memory; NULL when not a leak suspect' }),
   recommended_request_bytes: nullable('bigint', { unit: BYTES, meaning: 'Suggested memory request' }),
   recommended_limit_bytes: nullable('bigint', { unit: BYTES, meaning: 'Suggested memory limit' }),
-  recommendation_reason: nullable('string', { unit: '', meaning: 'Why: which memory made the peak (anonymous vs active page cache)' }),
+  recommendation_kind: nullable('string', { unit: '', meaning: "Which rule sized the limit: 'oom-killed', 'anonymous' (the peak is mostly memory that cannot be reclaimed) or 'page-cache' (the peak is mostly reclaimable page cache)" }),
+  recommendation_reason: nullable('string', { unit: '', meaning: 'Why: the recommended numbers, the figure each one comes from (a peak, a percentile, the request floor, the 16 MiB minimum) and which memory made the peak' }),
 };
 
 export const DiscrepancyRow = z.object(discrepancyColumns);

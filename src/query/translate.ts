@@ -8,6 +8,10 @@ import { sqlSegments } from './named.js';
 const FUNCTION_RENAMES: ReadonlyArray<[RegExp, string]> = [
   // Trino: to_unixtime(timestamp) → double seconds; DuckDB calls it epoch(timestamptz).
   [/\bto_unixtime\s*\(/gi, 'epoch('],
+  // Trino: approx_percentile(x, p); DuckDB: approx_quantile(x, p). Both are sketches (qdigest/t-digest).
+  [/\bapprox_percentile\s*\(/gi, 'approx_quantile('],
+  // Trino's format() is Java's String.format; DuckDB's printf takes the same %s/%d/%.1f/%% specifiers.
+  [/\bformat\s*\(/gi, 'printf('],
 ];
 
 export function trinoToDuckDb(sql: string): string {
