@@ -11,6 +11,8 @@ export type SnapshotSource =
   | 'crictlStats'
   | 'kubeletResourceMetrics'
   | 'kubeletCadvisorMetrics'
+  | 'kubectlTop'
+  | 'metricsApi'
   | 'cgroups';
 
 export interface InvalidSnapshotDetail {

@@ -1,26 +1,66 @@
 /**
  * `memgap pack`: turn files collected by hand during an incident (`curl …/stats/summary`,
- * `docker stats` pasted from a terminal, `cat memory.stat`) into a capture bundle. Files are
- * recognised by content, not name; cgroup files by their kernel names inside a folder whose
- * relative path is the cgroup path (or a `cgroup.path` file saying it).
+ * `docker stats` pasted from a terminal, `docker version`, `cat memory.stat`) into a capture
+ * bundle. Files are recognised by content, not name (src/sources/recognize.ts), terminal pastes
+ * are cut at their prompt lines; cgroup files by their kernel names inside a folder whose
+ * relative path is the cgroup path (or a `cgroup.path` file saying it), or by the path in a
+ * pasted `cat /sys/fs/cgroup/…/memory.stat`. Each recognised source is checked by the parser
+ * analyze will use, so a file analyze would refuse is skipped here, with the parser's reason.
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { CAPTURE_SCHEMA_ID, CaptureBundle, ClusterName, HostFacts, NodeName, type CgroupEntry } from '../model/bundle.js';
 import { compactInstant } from '../outputs/layout.js';
+import { sameVersion } from '../sources/docker-version.js';
+import { parseCaptureSources } from '../sources/index.js';
+import { metricsApiTimes, parseKubectlTop, type KubectlTopPaste } from '../sources/kubectl.js';
+import { CGROUP_FILE, OTHER_CGROUP_FILE, recognizeFile, splitTerminalPaste, type FactClaim, type FactKey, type SourceKey } from '../sources/recognize.js';
 
 type Sources = CaptureBundle['sources'];
 
 export interface PackResult {
   bundle: CaptureBundle;
-  used: { file: string; as: string }[];
+  used: { file: string; as: string; note?: string }[];
   skipped: { file: string; reason: string }[];
+  /** The capture time and where it came from (`--at`, a source's own sample time, or file times). */
+  time: { at: string; from: string };
+  /** Each host fact and who stated it. */
+  facts: { key: FactKey; value: string | number; from: string }[];
 }
 
-const CGROUP_FILE = /^memory\.(stat|current|max|usage_in_bytes|limit_in_bytes|swap\.current|kmem\.usage_in_bytes|events|oom_control|peak|failcnt|max_usage_in_bytes)$/;
+/** pack could not build a capture; carries what was skipped so the CLI can list it. */
+export class PackError extends UsageError {
+  constructor(message: string, readonly skipped: PackResult['skipped']) {
+    super(message);
+  }
+}
+
+export interface PackOptions {
+  cluster: string;
+  node: string;
+  at?: string;
+  dockerVersion?: string;
+  cgroupDriver?: string;
+  cgroupVersion?: string;
+  kernel?: string;
+  kubeletVersion?: string;
+  containerRuntime?: string;
+}
+
+/** Flags that state host facts, and the fact each sets (same keys as host.json). */
+const FACT_FLAGS: ReadonlyArray<readonly [keyof PackOptions, FactKey, string]> = [
+  ['dockerVersion', 'dockerVersion', '--docker-version'],
+  ['cgroupDriver', 'cgroupDriver', '--cgroup-driver'],
+  ['cgroupVersion', 'cgroupVersion', '--cgroup-version'],
+  ['kernel', 'kernel', '--kernel'],
+  ['kubeletVersion', 'kubeletVersion', '--kubelet-version'],
+  ['containerRuntime', 'containerRuntime', '--container-runtime'],
+];
+const VERSION_FACTS = new Set<FactKey>(['dockerVersion', 'kubeletVersion', 'kubectlVersion', 'apiServerVersion', 'containerRuntime']);
 
 async function walk(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
@@ -32,109 +72,310 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-/** What kind of source a file's text is, or why it is none. */
-export function classify(text: string): { kind: keyof Sources | 'host'; value: unknown } | { kind: null; reason: string } {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch {
-      const lines = trimmed.split('\n').filter((l) => l.trim());
-      if (lines.every((l) => l.trim().startsWith('{') && l.includes('"MemUsage"'))) return { kind: 'dockerStats', value: lines.map((l) => l.trim()) };
-      if (lines.every((l) => l.trim().startsWith('{') && l.includes('"memory_stats"'))) return { kind: 'dockerApiStats', value: lines.map((l) => JSON.parse(l) as unknown) };
-      return { kind: null, reason: 'looks like JSON but does not parse' };
+function flagClaims(opts: PackOptions): { claim: FactClaim; from: string }[] {
+  const out: { claim: FactClaim; from: string }[] = [];
+  for (const [opt, key, flag] of FACT_FLAGS) {
+    const raw = opts[opt];
+    if (raw === undefined) continue;
+    const candidate = key === 'cgroupVersion' ? Number(raw) : raw;
+    const parsed = HostFacts.shape[key].safeParse(candidate);
+    if (!parsed.success) {
+      const hint = key === 'cgroupVersion' ? '1 or 2' : key === 'cgroupDriver' ? 'cgroupfs or systemd' : 'at most 256 characters';
+      throw new UsageError(`${flag}: expected ${hint}, got ${JSON.stringify(raw)}`);
     }
-    if (Array.isArray(json) && json.every((x) => x && typeof x === 'object' && 'memory_stats' in x)) return { kind: 'dockerApiStats', value: json };
-    if (json && typeof json === 'object' && !Array.isArray(json)) {
-      const o = json as Record<string, unknown>;
-      if ((o.kind === 'PodMetrics' || o.kind === 'NodeMetrics' || o.kind === 'PodMetricsList') && String(o.apiVersion).startsWith('metrics.k8s.io')) {
-        return { kind: null, reason: `a metrics.k8s.io ${String(o.kind)} (metrics-server's already-summed output, memory rounded to Ki): collect the kubelet's /metrics/resource or /stats/summary instead` };
-      }
-      if ('pods' in o || ('node' in o && typeof o.node === 'object')) return { kind: 'kubeletSummary', value: o };
-      if (Array.isArray(o.stats)) return { kind: 'crictlStats', value: o };
-      if ('memory_stats' in o) return { kind: 'dockerApiStats', value: [o] };
-      if ('MemUsage' in o) return { kind: 'dockerStats', value: [trimmed] };
-      if ('cgroupVersion' in o || 'dockerVersion' in o || 'containerRuntime' in o || 'kernel' in o) return { kind: 'host', value: o };
-    }
-    return { kind: null, reason: 'JSON of no known source (kubelet summary, crictl stats, Docker API stats, docker stats --format json)' };
+    out.push({ claim: { key, value: candidate }, from: flag });
   }
-  if (/CONTAINER(\s+ID)?\s+.*MEM USAGE/.test(text)) return { kind: 'dockerStatsTable', value: text };
-  if (/^container_memory_(usage_bytes|rss|cache)\b/m.test(text)) return { kind: 'kubeletCadvisorMetrics', value: text };
-  if (/^(container|pod|node)_memory_working_set_bytes\b/m.test(text)) return { kind: 'kubeletResourceMetrics', value: text };
-  return { kind: null, reason: 'not a recognised source' };
+  return out;
 }
 
-export async function packFolder(folder: string, opts: { cluster: string; node: string; at?: string }): Promise<PackResult> {
+function sameFact(key: FactKey, a: string | number, b: string | number): boolean {
+  if (VERSION_FACTS.has(key) && typeof a === 'string' && typeof b === 'string') return sameVersion(a, b);
+  return a === b;
+}
+
+/** Strong claims must agree; weak ones only fill gaps. The CRI's `docker://X` must name the Docker version too. */
+function mergeFacts(claims: { claim: FactClaim; from: string }[]): PackResult['facts'] {
+  const strong = new Map<FactKey, { value: string | number; from: string }>();
+  const weak = new Map<FactKey, { value: string | number; from: string }>();
+  for (const { claim, from } of claims) {
+    if (claim.weak) {
+      if (!weak.has(claim.key)) weak.set(claim.key, { value: claim.value, from });
+      continue;
+    }
+    const prior = strong.get(claim.key);
+    if (prior && !sameFact(claim.key, prior.value, claim.value)) {
+      throw new UsageError(`host facts disagree: ${claim.key} is ${prior.value} (${prior.from}) but ${claim.value} (${from}); remove the wrong one`);
+    }
+    if (!prior) strong.set(claim.key, { value: claim.value, from });
+  }
+  for (const [k, v] of weak) if (!strong.has(k)) strong.set(k, v);
+  const runtime = strong.get('containerRuntime');
+  const docker = strong.get('dockerVersion');
+  if (runtime && docker && typeof runtime.value === 'string' && runtime.value.startsWith('docker://') && !sameVersion(runtime.value, String(docker.value))) {
+    throw new UsageError(`host facts disagree: containerRuntime is ${runtime.value} (${runtime.from}) but dockerVersion is ${docker.value} (${docker.from})`);
+  }
+  return [...strong].map(([key, v]) => ({ key, value: v.value, from: v.from }));
+}
+
+/** Sample instants the sources carry themselves: kubelet `time`, Engine API `read`, metrics `timestamp`, crictl ns timestamps. */
+function sourceTimes(key: SourceKey, value: unknown): Date[] {
+  const out: Date[] = [];
+  const iso = (v: unknown) => {
+    if (typeof v !== 'string' || v.startsWith('0001-01-01')) return;
+    const d = new Date(v);
+    if (!Number.isNaN(d.getTime()) && /^\d{4}-\d\d-\d\dT/.test(v)) out.push(d);
+  };
+  const blocks = (o: unknown) => {
+    if (typeof o !== 'object' || o === null) return;
+    for (const k of ['memory', 'cpu']) iso((o as Record<string, Record<string, unknown> | undefined>)[k]?.time);
+  };
+  if (key === 'kubeletSummary' && typeof value === 'object' && value !== null) {
+    const s = value as { node?: unknown; pods?: unknown };
+    blocks(s.node);
+    if (Array.isArray(s.pods)) {
+      for (const p of s.pods) {
+        blocks(p);
+        const cs = (p as { containers?: unknown } | null)?.containers;
+        if (Array.isArray(cs)) cs.forEach(blocks);
+      }
+    }
+  } else if (key === 'dockerApiStats' && Array.isArray(value)) {
+    for (const v of value) iso((v as { read?: unknown } | null)?.read);
+  } else if (key === 'metricsApi' && Array.isArray(value)) out.push(...metricsApiTimes(value));
+  else if (key === 'crictlStats' && typeof value === 'object' && value !== null) {
+    const stats = (value as { stats?: unknown }).stats;
+    if (Array.isArray(stats)) {
+      for (const s of stats) {
+        const ns = (s as { memory?: { timestamp?: unknown } } | null)?.memory?.timestamp;
+        if ((typeof ns === 'string' || typeof ns === 'number') && /^\d{1,20}$/.test(String(ns))) {
+          const ms = Number(BigInt(String(ns)) / 1_000_000n);
+          if (ms > 0) out.push(new Date(ms));
+        }
+      }
+    }
+  }
+  return out.filter((d) => !Number.isNaN(d.getTime()));
+}
+
+interface Found {
+  file: string;
+  key: SourceKey;
+  value: unknown;
+  what: string;
+  note?: string;
+}
+
+/** Pod names of a `kubectl top` table without a namespace → the one namespace the kubelet summary gives them all. */
+function namespaceFromSummary(paste: KubectlTopPaste, summary: unknown): string | null {
+  const pods = (summary as { pods?: unknown } | undefined)?.pods;
+  if (!Array.isArray(pods)) return null;
+  const byName = new Map<string, Set<string>>();
+  for (const p of pods) {
+    const ref = (p as { podRef?: { name?: unknown; namespace?: unknown } } | null)?.podRef;
+    if (typeof ref?.name === 'string' && typeof ref.namespace === 'string') byName.set(ref.name, (byName.get(ref.name) ?? new Set()).add(ref.namespace));
+  }
+  let rows;
+  try {
+    rows = parseKubectlTop([paste], { capturedAt: new Date(0), host: {}, limits: DEFAULT_LIMITS });
+  } catch {
+    return null;
+  }
+  const found = new Set<string>();
+  for (const r of rows) {
+    const ns = r.identity.pod ? byName.get(r.identity.pod) : undefined;
+    if (!ns || ns.size !== 1) return null;
+    found.add([...ns][0]!);
+  }
+  return found.size === 1 ? [...found][0]! : null;
+}
+
+/**
+ * What kind of source a whole file's text is, or why it is none: the first thing
+ * {@link recognizeFile} finds in it (kept for callers that want one answer per file).
+ */
+export function classify(text: string): { kind: SourceKey | 'host'; value: unknown } | { kind: null; reason: string } {
+  const all = recognizeFile(text);
+  for (const r of all) {
+    if (r.result.kind === 'source') return { kind: r.result.key, value: r.result.key === 'kubectlTop' ? [r.result.value] : r.result.value };
+    if (r.result.kind === 'facts') return { kind: 'host', value: Object.fromEntries(r.result.facts.map((f) => [f.key, f.value])) };
+  }
+  const first = all.find((r) => r.result.kind === 'skip')?.result;
+  return { kind: null, reason: first?.kind === 'skip' ? first.reason : 'a cgroup file: name it after the kernel file (memory.stat …)' };
+}
+
+export async function packFolder(folder: string, opts: PackOptions): Promise<PackResult> {
   const cluster = ClusterName.safeParse(opts.cluster);
   if (!cluster.success) throw new UsageError(`--cluster: ${cluster.error.issues[0]!.message}`);
   const node = NodeName.safeParse(opts.node);
   if (!node.success) throw new UsageError(`--node: ${node.error.issues[0]!.message}`);
+  let at: Date | null = null;
+  if (opts.at !== undefined) {
+    at = new Date(opts.at);
+    if (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\d/.test(opts.at)) throw new UsageError(`--at: not an RFC 3339 time: ${opts.at}`);
+  }
+  const claims = flagClaims(opts);
   const info = await stat(folder).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`not a folder: ${folder}`);
 
-  const sources: Sources = {};
   const used: PackResult['used'] = [];
   const skipped: PackResult['skipped'] = [];
-  const cgroups = new Map<string, CgroupEntry>();
-  let host: HostFacts | undefined;
-  let newest = 0;
+  const found: Found[] = [];
+  const cgroups = new Map<string, CgroupEntry & { files_from: string[] }>();
+  let newestMtime = 0;
+  const addCgroupFile = (key: string, file: string, text: string, from: string) => {
+    const entry = cgroups.get(key) ?? { path: key, files: {}, files_from: [] };
+    entry.files[file] = text;
+    entry.files_from.push(from);
+    cgroups.set(key, entry);
+  };
+
   for (const rel of await walk(folder)) {
     const full = path.join(folder, rel);
-    newest = Math.max(newest, (await stat(full)).mtimeMs);
+    newestMtime = Math.max(newestMtime, (await stat(full)).mtimeMs);
     const base = path.posix.basename(rel);
     const dir = path.posix.dirname(rel);
-    if (CGROUP_FILE.test(base) || base === 'cgroup.path') {
-      const key = dir === '.' ? '/' : `/${dir}`;
-      const entry = cgroups.get(key) ?? { path: key, files: {} };
-      const text = await readFile(full, 'utf8');
-      if (base === 'cgroup.path') entry.path = text.trim();
-      else entry.files[base] = text;
-      cgroups.set(key, entry);
+    const folderKey = dir === '.' ? '/' : `/${dir}`;
+    const text = await readFile(full, 'utf8');
+    if (base === 'cgroup.path') {
+      const entry = cgroups.get(folderKey) ?? { path: folderKey, files: {}, files_from: [] };
+      entry.path = text.trim();
+      cgroups.set(folderKey, entry);
       used.push({ file: rel, as: 'cgroups' });
       continue;
     }
-    const c = classify(await readFile(full, 'utf8'));
-    if (c.kind === null) {
-      skipped.push({ file: rel, reason: c.reason });
+    if (CGROUP_FILE.test(base)) {
+      // A kernel file as copied, or a terminal paste of `cat` with the prompt line still in it.
+      const segments = splitTerminalPaste(text);
+      const body = segments.length === 1 && segments[0]!.command ? segments[0]!.body : text;
+      addCgroupFile(folderKey, base, body, rel);
+      used.push({ file: rel, as: 'cgroups' });
       continue;
     }
-    if (c.kind === 'host') host = HostFacts.parse(c.value);
-    else if (c.kind === 'dockerStats' || c.kind === 'dockerApiStats') (sources[c.kind] as unknown[]) = [...((sources[c.kind] as unknown[] | undefined) ?? []), ...(c.value as unknown[])];
-    else if (sources[c.kind] !== undefined) {
-      skipped.push({ file: rel, reason: `a second ${c.kind}; one per capture` });
+    if (OTHER_CGROUP_FILE.test(base)) {
+      skipped.push({ file: rel, reason: 'a cgroup file memgap does not read' });
       continue;
-    } else (sources as Record<string, unknown>)[c.kind] = c.value;
-    used.push({ file: rel, as: c.kind });
+    }
+    for (const r of recognizeFile(text)) {
+      const name = r.at ? `${rel} (${r.at})` : rel;
+      const res = r.result;
+      if (res.kind === 'skip') skipped.push({ file: name, reason: res.reason });
+      else if (res.kind === 'facts') {
+        for (const claim of res.facts) claims.push({ claim, from: name });
+        used.push({ file: name, as: res.what, ...(res.note ? { note: res.note } : {}) });
+      } else if (res.kind === 'cgroupFile') {
+        addCgroupFile(res.path ?? folderKey, res.file, res.text, name);
+        used.push({ file: name, as: 'cgroups', ...(res.path ? { note: `cgroup ${res.path}` } : {}) });
+      } else found.push({ file: name, key: res.key, value: res.value, what: res.what, ...(res.note ? { note: res.note } : {}) });
+    }
   }
-  if (cgroups.size > 0) sources.cgroups = [...cgroups.values()];
-  const at = opts.at ? new Date(opts.at) : new Date(newest || Date.now());
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--at: not a time: ${opts.at}`);
-  const candidate = { schema: CAPTURE_SCHEMA_ID, cluster: cluster.data, node: node.data, capturedAt: at.toISOString(), ...(host ? { host } : {}), sources };
+
+  const facts = mergeFacts(claims);
+  const host: Record<string, string | number> = {};
+  for (const f of facts) host[f.key] = f.value;
+
+  // Capture time: --at, else the newest sample time the sources carry, else the newest file time.
+  let time: PackResult['time'];
+  if (at) time = { at: at.toISOString(), from: '--at' };
+  else {
+    let best: { d: Date; file: string } | null = null;
+    for (const f of found) for (const d of sourceTimes(f.key, f.value)) if (!best || d > best.d) best = { d, file: f.file };
+    if (best) time = { at: best.d.toISOString(), from: `newest sample time in ${best.file}` };
+    else time = { at: new Date(newestMtime || Date.now()).toISOString(), from: 'newest file modification time (no source carries its own time; pass --at to set it)' };
+  }
+  const ctx = { capturedAt: new Date(time.at), host: host as HostFacts, limits: DEFAULT_LIMITS };
+
+  // Each source checked by analyze's own parser: what analyze would refuse is skipped here, with its reason.
+  const sources: Sources = {};
+  const summary = found.find((f) => f.key === 'kubeletSummary')?.value;
+  for (const f of found) {
+    if (f.key === 'kubectlTop') {
+      const paste = f.value as KubectlTopPaste;
+      if (!paste.namespace && !/\bNAMESPACE\b/.test(paste.text)) {
+        const ns = namespaceFromSummary(paste, summary);
+        if (ns) {
+          paste.namespace = ns;
+          f.note = `namespace ${ns}, the kubelet summary's for these pods`;
+        } else f.note = 'no namespace (no NAMESPACE column, no -n, not in the kubelet summary): rows cannot be joined by pod';
+      }
+    }
+    const value = f.key === 'kubectlTop' ? [f.value] : f.value;
+    const check = parseCaptureSources({ schema: CAPTURE_SCHEMA_ID, cluster: cluster.data, node: node.data, capturedAt: time.at, sources: { [f.key]: value } }, ctx);
+    if (check.errors.length > 0) {
+      const e = check.errors[0]!;
+      skipped.push({ file: f.file, reason: `${f.what}, but ${e.path ? `${e.path}: ` : ''}${e.reason}` });
+      continue;
+    }
+    const bag = sources as Record<string, unknown>;
+    if (f.key === 'dockerStats' || f.key === 'dockerApiStats' || f.key === 'kubectlTop' || f.key === 'metricsApi') {
+      bag[f.key] = [...((bag[f.key] as unknown[] | undefined) ?? []), ...(value as unknown[])];
+    } else if (bag[f.key] !== undefined) {
+      skipped.push({ file: f.file, reason: `a second ${f.what}; one per capture` });
+      continue;
+    } else bag[f.key] = f.value;
+    used.push({ file: f.file, as: f.what, ...(f.note ? { note: f.note } : {}) });
+  }
+  for (const entry of cgroups.values()) {
+    const { files_from, ...plain } = entry;
+    if (Object.keys(plain.files).length === 0) continue;
+    const check = parseCaptureSources({ schema: CAPTURE_SCHEMA_ID, cluster: cluster.data, node: node.data, capturedAt: time.at, sources: { cgroups: [plain] } }, ctx);
+    if (check.errors.length > 0) {
+      const e = check.errors[0]!;
+      for (const file of files_from) {
+        const i = used.findIndex((u) => u.file === file);
+        if (i >= 0) used.splice(i, 1);
+        skipped.push({ file, reason: `cgroup files of ${plain.path}, but ${e.path ? `${e.path}: ` : ''}${e.reason}` });
+      }
+      continue;
+    }
+    (sources.cgroups ??= []).push(plain);
+  }
+
+  const candidate = { schema: CAPTURE_SCHEMA_ID, cluster: cluster.data, node: node.data, capturedAt: time.at, ...(facts.length > 0 ? { host } : {}), sources };
   const parsed = CaptureBundle.safeParse(candidate);
-  if (!parsed.success) throw new UsageError(`no capture could be built from ${folder}: ${parsed.error.issues[0]!.message} (skipped: ${skipped.map((s) => s.file).join(', ') || 'none'})`);
-  return { bundle: parsed.data, used, skipped };
+  if (!parsed.success) {
+    const why = Object.keys(sources).length === 0 ? 'no file holds a source memgap reads' : parsed.error.issues[0]!.message;
+    throw new PackError(`no capture could be built from ${folder}: ${why}${skipped.length > 0 ? ` (${skipped.length} skipped, listed above)` : ''}`, skipped);
+  }
+  return { bundle: parsed.data, used, skipped, time, facts };
 }
 
 export function registerPackCommand(program: Command): void {
   program
     .command('pack')
-    .description('turn loose hand-collected files (kubelet summary, docker stats output, memory.stat …) into a capture bundle')
-    .argument('<folder>', 'folder of collected files')
-    .requiredOption('--cluster <name>', 'cluster name')
-    .requiredOption('--node <name>', 'node name')
-    .option('--at <time>', 'capture time, RFC 3339 (default: newest file time)')
+    .description('turn loose hand-collected files (kubelet summary, docker stats / version / info, kubectl top / version, memory.stat …) into a capture bundle')
+    .argument('<folder>', 'folder of collected files (terminal pastes with their prompt lines are fine)')
+    .requiredOption('--cluster <name>', '(required) cluster name')
+    .requiredOption('--node <name>', '(required) node name')
+    .option('--at <time>', 'capture time, RFC 3339 (default: the newest sample time the files carry, else the newest file time)')
     .option('-o, --output <file>', 'bundle file to write (default: capture_<node>_<time>.json.gz)')
+    .option('--docker-version <v>', 'Docker version on the node (decides the docker stats formula); same as host.json dockerVersion')
+    .option('--cgroup-driver <d>', 'cgroupfs or systemd; same as host.json cgroupDriver')
+    .option('--cgroup-version <n>', '1 or 2; same as host.json cgroupVersion')
+    .option('--kernel <v>', 'kernel release (uname -r); same as host.json kernel')
+    .option('--kubelet-version <v>', 'kubelet version; same as host.json kubeletVersion')
+    .option('--container-runtime <r>', 'runtime as the node reports it (docker://18.6.1, containerd://1.7.2); same as host.json containerRuntime')
     .option('--json', 'machine-readable summary on stdout')
-    .action(async (folder: string, opts: { cluster: string; node: string; at?: string; output?: string; json?: boolean }) => {
-      const result = await packFolder(folder, opts);
+    .action(async (folder: string, opts: PackOptions & { output?: string; json?: boolean }) => {
+      let result: PackResult;
+      try {
+        result = await packFolder(folder, opts);
+      } catch (err) {
+        if (err instanceof PackError) for (const s of err.skipped) process.stderr.write(`  skipped ${s.file}: ${s.reason}\n`);
+        throw err;
+      }
       const file = opts.output ?? `capture_${result.bundle.node}_${compactInstant(new Date(result.bundle.capturedAt))}.json.gz`;
       await writeFile(file, gzipSync(JSON.stringify(result.bundle)));
-      if (opts.json) process.stdout.write(JSON.stringify({ file, used: result.used, skipped: result.skipped }, null, 2) + '\n');
-      else {
-        process.stdout.write(`wrote ${file}\n`);
-        for (const u of result.used) process.stdout.write(`  ${u.file} → ${u.as}\n`);
-        for (const s of result.skipped) process.stdout.write(`  skipped ${s.file}: ${s.reason}\n`);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ file, capturedAt: result.time.at, capturedAtFrom: result.time.from, host: result.bundle.host ?? {}, hostFrom: result.facts, used: result.used, skipped: result.skipped }, null, 2) + '\n');
+        return;
       }
+      const out: string[] = [`wrote ${file}`, `  capture time ${result.time.at} (${result.time.from})`];
+      for (const f of result.facts) out.push(`  ${f.key} ${f.value} (${f.from})`);
+      if (result.bundle.host?.dockerVersion === undefined && result.bundle.host?.containerRuntime === undefined) {
+        out.push('  Docker version unknown: add `docker version` output or --docker-version, or docker stats figures are matched to a formula by their digits only');
+      }
+      for (const u of result.used) out.push(`  ${u.file} → ${u.as}${u.note ? ` (${u.note})` : ''}`);
+      for (const s of result.skipped) out.push(`  skipped ${s.file}: ${s.reason}`);
+      process.stdout.write(out.join('\n') + '\n');
     });
 }

@@ -14,6 +14,9 @@ export const HostFacts = z
     containerRuntime: z.string().max(256).optional(),
     dockerVersion: z.string().max(256).optional(),
     kubeletVersion: z.string().max(256).optional(),
+    /** `kubectl version`: the client's and the API server's versions (the kubelet may lag the API server). */
+    kubectlVersion: z.string().max(256).optional(),
+    apiServerVersion: z.string().max(256).optional(),
   })
   .loose();
 export type HostFacts = z.infer<typeof HostFacts>;
@@ -37,6 +40,9 @@ export const CaptureSources = z
     crictlStats: z.unknown().optional(),
     kubeletResourceMetrics: z.string().optional(),
     kubeletCadvisorMetrics: z.string().optional(),
+    // Pasted `kubectl top pod [--containers]` tables ({text, namespace?}[]) and metrics.k8s.io objects (sources/kubectl.ts).
+    kubectlTop: z.unknown().optional(),
+    metricsApi: z.unknown().optional(),
     // Entries are validated one by one in sources/cgroup.ts, so a bad one is named by its index.
     cgroups: z.array(z.custom<CgroupEntry>()).optional(),
   })

@@ -13,6 +13,10 @@ export const SOURCE_KINDS = [
   'cgroup',
   'kubelet-resource',
   'cadvisor',
+  /** `kubectl top pod` output as printed: whole MiB, floored (DOMAIN §3.7). */
+  'kubectl-top',
+  /** metrics.k8s.io PodMetrics/NodeMetrics objects: what `kubectl top` reads, exact bytes. */
+  'metrics-api',
 ] as const;
 export const SourceKind = z.enum(SOURCE_KINDS);
 export type SourceKind = z.infer<typeof SourceKind>;

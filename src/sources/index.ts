@@ -9,6 +9,7 @@ import { parseCgroups } from './cgroup.js';
 import { parseCrictlStats } from './crictl.js';
 import { parseDockerApiStats } from './docker-api.js';
 import { parseDockerStatsJsonLines, parseDockerStatsTable } from './docker-cli.js';
+import { parseKubectlTop, parseMetricsApi } from './kubectl.js';
 import { parseKubeletSummary } from './kubelet-summary.js';
 import { parseKubeletCadvisorMetrics, parseKubeletResourceMetrics } from './prometheus.js';
 import type { ParseContext, SourceParser } from './types.js';
@@ -21,6 +22,8 @@ const PARSERS: { [K in keyof CaptureSources & SnapshotSource]-?: SourceParser<ne
   crictlStats: parseCrictlStats,
   kubeletResourceMetrics: parseKubeletResourceMetrics,
   kubeletCadvisorMetrics: parseKubeletCadvisorMetrics,
+  kubectlTop: parseKubectlTop,
+  metricsApi: parseMetricsApi,
   cgroups: parseCgroups,
 };
 

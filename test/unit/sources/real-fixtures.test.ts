@@ -31,8 +31,9 @@ const EXPECTED: Record<string, Expected> = {
   'docker-engine-api-v1.24-container-stats_docs-example_cgroupv1.json': { as: 'dockerApiStats', samples: 'some' },
   // only the memory_stats.stats map of the swagger example: no response around it
   'docker-engine-api-swagger-memory_stats.stats_example_cgroupv2.json': { rejected: /no known source/ },
-  'metrics-api-nodemetrics_k8s-docs-example.json': { rejected: /metrics\.k8s\.io NodeMetrics/ },
-  'metrics-api-podmetrics_k8s-docs-example.json': { rejected: /metrics\.k8s\.io PodMetrics/ },
+  // what `kubectl top` prints from: exact bytes per container (pasted from kubectl get --raw)
+  'metrics-api-nodemetrics_k8s-docs-example.json': { as: 'metricsApi', samples: 'some' },
+  'metrics-api-podmetrics_k8s-docs-example.json': { as: 'metricsApi', samples: 'some' },
   // bare memory.stat text: a cgroup file by name, parsed by the cgroup tests
   'cgroupv1-memory.stat_containerd-cgroups-testdata_synthetic-values.txt': { as: 'cgroups', samples: 'some' },
   'cgroupv2-memory.stat_opencontainers-cgroups-testdata.txt': { as: 'cgroups', samples: 'some' },
