@@ -18,6 +18,7 @@ import { printsAs, tryParseHumanBytes } from '../sources/human-units.js';
 import {
   type CgroupVersion,
   type DockerFormula,
+  MiB,
   NEAR_LIMIT_PCT,
   dockerFormulaForVersion,
   dockerRawUsage,
@@ -36,7 +37,9 @@ export const PAGE_TOLERANCE_BYTES = 4096;
 export const SKEW_TOLERANCE_MS = 1000;
 
 /** Which source's number `kubectl top` shows, in the order metrics-server would have read it. */
-const KUBECTL_TOP_ORDER: SourceKind[] = ['kubelet-resource', 'kubelet', 'cadvisor', 'crictl', 'cgroup'];
+// metrics-api is what kubectl top itself reads (exact bytes); kubectl-top is its printed, floored
+// figure pasted by hand, which counts only when nothing exact about the working set was collected.
+const KUBECTL_TOP_ORDER: SourceKind[] = ['metrics-api', 'kubelet-resource', 'kubelet', 'cadvisor', 'crictl', 'kubectl-top', 'cgroup'];
 /** Whose cgroup numbers fill the byte columns, most direct first. */
 const CGROUP_ORDER: SourceKind[] = ['cgroup', 'docker-api', 'cadvisor', 'crictl', 'kubelet', 'kubelet-resource'];
 
@@ -137,11 +140,11 @@ function mergedMemory(e: Entity): MemoryQuantities {
   return out;
 }
 
-function kubectlTop(e: Entity): { bytes: number; at: Date | null } | null {
+function kubectlTop(e: Entity): { bytes: number; at: Date | null; floored: boolean } | null {
   for (const source of KUBECTL_TOP_ORDER) {
     const s = e.bySource[source];
     const ws = s?.memory.workingSet;
-    if (s && ws !== null && ws !== undefined) return { bytes: ws, at: s.sampledAt };
+    if (s && ws !== null && ws !== undefined) return { bytes: ws, at: s.sampledAt, floored: source === 'kubectl-top' };
   }
   return null;
 }
@@ -234,6 +237,11 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
       const raw = dockerFromStat !== null ? dockerFromStat - cli.bytes : gap - (pageCache ?? 0);
       rounding = Math.max(-bound, Math.min(bound, raw));
     } else rounding = 0;
+    // A pasted `kubectl top` figure is the working set floored to whole MiB (DOMAIN §3.7): up to 1 MiB below it.
+    if (top?.floored) {
+      flags.add('kubectl-rounding');
+      if (ws !== null) rounding += Math.max(-(MiB - 1), Math.min(0, top.bytes - ws));
+    }
     if (side && ws !== null && top?.at) {
       const apart = Math.abs(top.at.getTime() - side.at.getTime());
       if (apart >= SKEW_TOLERANCE_MS) {
@@ -344,9 +352,12 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
 
   const topValues = apps.map((m) => m.row.kubectl_top_bytes);
   const dockerValues = apps.map((m) => m.row.docker_stats_bytes);
-  const top = sumKnown(topValues);
+  // `kubectl top pod` without --containers, pasted: the pod's printed sum, when its containers have none.
+  const printedPodTop = podEntity?.bySource['kubectl-top']?.memory.workingSet ?? null;
+  const containerTops = topValues.every((v) => v !== null);
+  const top = !containerTops && printedPodTop !== null ? printedPodTop : sumKnown(topValues);
   const dockerBytes = sumKnown(dockerValues);
-  const complete = apps.length > 0 && topValues.every((v) => v !== null) && dockerValues.every((v) => v !== null);
+  const complete = apps.length > 0 && (containerTops || printedPodTop !== null) && dockerValues.every((v) => v !== null);
   const gap = top !== null && dockerBytes !== null ? top - dockerBytes : null;
 
   const sumPart = (pick: (m: ContainerAnalysis) => number | null) => (gap === null ? null : sumKnown(apps.map(pick)));
@@ -357,6 +368,7 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
 
   for (const m of apps) for (const f of m.row.flags) if (f !== 'pause-container') flags.add(f);
   if (!complete) flags.add('missing-source');
+  if (!containerTops && printedPodTop !== null) flags.add('kubectl-rounding');
   limitFlags(flags, memory.limit);
   const appWorkingSets = sumKnown(apps.map((m) => m.row.working_set_bytes));
   if (memory.workingSet !== null && appWorkingSets !== null && memory.workingSet > appWorkingSets) flags.add('pod-overhead');

@@ -15,12 +15,12 @@
  *   (DOMAIN §3.6), so container samples are all that is needed.
  */
 import * as z from 'zod';
+import { MiB } from '../analysis/formulas.js';
 import { InvalidSnapshotError } from '../errors.js';
 import { makeSample, type Level, type Sample } from '../model/sample.js';
 import type { Parsed } from './docker-version.js';
 import type { SourceParser } from './types.js';
 
-export const MiB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // kubectl top tables
