@@ -44,10 +44,11 @@ describe('query over s3://', () => {
     try {
       const keys: string[] = [];
       for await (const f of walk(copy.root)) keys.push(path.relative(copy.root, f).split(path.sep).join('/'));
-      // 2 article captures + 72 hourly demo captures, one discrepancy file each
-      expect(copy.objects).toBe(74);
+      // 2 article captures (seed-article, 2020-02-03) + 72 hourly demo captures (demo, 2026-11-26):
+      // one compacted data.parquet per (dt, cluster) partition
+      expect(copy.objects).toBe(2);
       expect(keys.every((k) => k.startsWith('discrepancy/dt='))).toBe(true);
-      expect(uploaded).toBe(2 * 74);
+      expect(uploaded).toBe(2 * 2); // samples and discrepancy
     } finally {
       await copy.dispose();
     }
