@@ -253,6 +253,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
   const residual = gap === null ? null : gap - (pageCache ?? 0) - (rounding ?? 0) - (skew ?? 0);
 
   if (id.isPause) flags.add('pause-container');
+  if (e.ambiguousId) flags.add('ambiguous-id');
   if (side && inactiveExceedsUsage(side.usage, side.stat, side.version)) flags.add('inactive-exceeds-usage');
   limitFlags(flags, memory.limit);
   const pct = pctOfLimit(memory.workingSet, memory.limit);
@@ -367,8 +368,8 @@ function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx:
   const residual = gap === null ? null : gap - (pageCache ?? 0) - (rounding ?? 0) - (skew ?? 0);
 
   for (const m of apps) for (const f of m.row.flags) if (f !== 'pause-container') flags.add(f);
-  if (!complete) flags.add('missing-source');
   if (!containerTops && printedPodTop !== null) flags.add('kubectl-rounding');
+  if (!complete) flags.add('missing-source');
   limitFlags(flags, memory.limit);
   const appWorkingSets = sumKnown(apps.map((m) => m.row.working_set_bytes));
   if (memory.workingSet !== null && appWorkingSets !== null && memory.workingSet > appWorkingSets) flags.add('pod-overhead');

@@ -1,8 +1,10 @@
 /**
- * Identity across sources (SPEC §1, DOMAIN §2.10-2.11, §4.9, §7): the kubelet knows pod uid +
- * container name, Docker knows ids and dockershim names, cgroup paths know pod uid + id,
- * Prometheus labels know names. Samples are joined on pod uid + container name, reached through
- * whichever clue a source has; what cannot be joined is kept, alone, with what it knows.
+ * Identity across sources (DOMAIN §2.10-2.11, §4.9, §7): the kubelet knows pod uid + container
+ * name, Docker knows ids and dockershim names, cgroup paths know pod uid + id, Prometheus labels
+ * know names. Samples are joined on pod uid + container name, reached through whichever clue a
+ * source has; what cannot be joined is kept, alone, with what it knows. Container ids join by
+ * full id: a 12-character prefix stands for a full id only when it starts exactly one (or its
+ * pod and name single one out); an ambiguous one is never attached (Entity.ambiguousId).
  */
 import type { Identity, Sample, SourceKind } from '../model/sample.js';
 
@@ -11,46 +13,105 @@ export interface Entity {
   level: 'container' | 'pod';
   identity: Identity;
   bySource: Partial<Record<SourceKind, Sample>>;
+  /**
+   * A sample of this entity carried a short container id (docker's 12 characters) that starts
+   * several full ids of the capture, none singled out by its pod or name: it was not attached to
+   * any of them (flag `ambiguous-id`).
+   */
+  ambiguousId: boolean;
 }
 
 interface ContainerRef {
-  podUid: string;
+  podUid: string | null;
   container: string | null;
   isPause: boolean;
 }
 
-const ID_PREFIX = 12;
+/**
+ * For every id the capture holds, the full ids it may stand for: itself when no longer id starts
+ * with it, else every longest id that does (docker prints 12 characters, cgroup paths, crictl and
+ * the Engine API carry all 64). Ids that differ in full are different containers, whatever prefix
+ * they share. Sorting puts every id right before the ids it is a prefix of.
+ */
+function fullIdsOf(samples: readonly Sample[]): Map<string, string[]> {
+  const ids = new Set<string>();
+  for (const s of samples) if (s.identity.containerId && s.identity.level === 'container') ids.add(s.identity.containerId);
+  const sorted = [...ids].sort();
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < sorted.length; i++) {
+    const x = sorted[i]!;
+    const full: string[] = [];
+    for (let j = i; j < sorted.length && sorted[j]!.startsWith(x); j++) {
+      const next = sorted[j + 1];
+      if (next === undefined || !next.startsWith(sorted[j]!)) full.push(sorted[j]!);
+    }
+    out.set(x, full);
+  }
+  return out;
+}
 
 export function matchSamples(samples: readonly Sample[]): Entity[] {
-  const byId = new Map<string, ContainerRef>();
   const uidByName = new Map<string, string>();
   const podNames = new Map<string, { namespace: string; pod: string }>();
-
   for (const s of samples) {
     const id = s.identity;
     if (id.podUid && id.namespace && id.pod) {
       uidByName.set(`${id.namespace}/${id.pod}`, id.podUid);
       podNames.set(id.podUid, { namespace: id.namespace, pod: id.pod });
     }
-    if (id.containerId && id.podUid && (id.container || id.isPause)) {
-      byId.set(id.containerId.slice(0, ID_PREFIX), { podUid: id.podUid, container: id.isPause ? 'POD' : id.container, isPause: id.isPause });
-    }
   }
-  // A cgroup path gives uid + id; a name elsewhere gives uid + container: join those via the id.
+  const uidOf = (id: Identity): string | null => id.podUid ?? (id.namespace && id.pod ? uidByName.get(`${id.namespace}/${id.pod}`) : undefined) ?? null;
+
+  // What each full id is: a cgroup path gives uid + id, a name elsewhere gives uid + container,
+  // joined where a sample's id stands for exactly one full id. Ids that start several full ids are
+  // resolved after the others, by their pod and name, and then tell what they know too.
+  const fullIds = fullIdsOf(samples);
+  const refs = new Map<string, ContainerRef>();
+  const learn = (full: string, id: Identity) => {
+    const ref = refs.get(full) ?? { podUid: null, container: null, isPause: false };
+    ref.podUid ??= uidOf(id);
+    ref.container ??= id.isPause ? 'POD' : id.container;
+    ref.isPause ||= id.isPause;
+    refs.set(full, ref);
+  };
+  const short: Sample[] = [];
   for (const s of samples) {
     const id = s.identity;
-    if (id.containerId && id.podUid && !byId.has(id.containerId.slice(0, ID_PREFIX))) {
-      byId.set(id.containerId.slice(0, ID_PREFIX), { podUid: id.podUid, container: id.isPause ? 'POD' : id.container, isPause: id.isPause });
-    }
+    if (!id.containerId || id.level !== 'container') continue;
+    const full = fullIds.get(id.containerId)!;
+    if (full.length === 1) learn(full[0]!, id);
+    else short.push(s);
   }
+
+  /**
+   * The full id a sample's id stands for: the only one it starts; else the only one its pod and
+   * container name agree with (a docker stats row names its container); else none: ambiguous.
+   */
+  const resolve = (id: Identity): { full: string | null; ambiguous: boolean } => {
+    if (!id.containerId || id.level !== 'container') return { full: null, ambiguous: false };
+    const candidates = fullIds.get(id.containerId)!;
+    if (candidates.length === 1) return { full: candidates[0]!, ambiguous: false };
+    const podUid = uidOf(id);
+    const container = id.isPause ? 'POD' : id.container;
+    const agree = (want: string | null, have: string | null | undefined) => want === null || have === null || have === undefined || want === have;
+    const consistent = candidates.filter((c) => agree(podUid, refs.get(c)?.podUid) && agree(container, refs.get(c)?.container));
+    if (consistent.length === 1) return { full: consistent[0]!, ambiguous: false };
+    const named = container === null ? [] : consistent.filter((c) => refs.get(c)?.container === container);
+    if (named.length === 1) return { full: named[0]!, ambiguous: false };
+    return { full: null, ambiguous: true };
+  };
+  const resolved = new Map<Sample, ReturnType<typeof resolve>>();
+  for (const s of short) resolved.set(s, resolve(s.identity));
+  for (const [s, r] of resolved) if (r.full) learn(r.full, s.identity);
 
   const entities = new Map<string, Entity>();
   for (const s of samples) {
     const id = s.identity;
     const level = id.level;
     if (level === 'node') continue;
-    const ref = id.containerId ? byId.get(id.containerId.slice(0, ID_PREFIX)) : undefined;
-    const podUid = id.podUid ?? (id.namespace && id.pod ? uidByName.get(`${id.namespace}/${id.pod}`) : undefined) ?? ref?.podUid ?? null;
+    const { full, ambiguous } = resolved.get(s) ?? resolve(id);
+    const ref = full ? refs.get(full) : undefined;
+    const podUid = uidOf(id) ?? ref?.podUid ?? null;
     const isPause = id.isPause || (ref?.isPause ?? false);
     const container = id.container ?? ref?.container ?? (isPause ? 'POD' : null);
 
@@ -58,16 +119,17 @@ export function matchSamples(samples: readonly Sample[]): Entity[] {
     if (level === 'pod') {
       key = podUid ? `p:${podUid}` : id.namespace && id.pod ? `p:${id.namespace}/${id.pod}` : `p:?${id.cgroupPath ?? entities.size}`;
     } else if (podUid && container) key = `c:${podUid}/${container}`;
-    else if (id.containerId) key = `id:${id.containerId.slice(0, ID_PREFIX)}`;
+    else if (full) key = `id:${full}`;
     else if (id.runtimeName) key = `name:${id.runtimeName}`;
     else if (id.namespace && id.pod && container) key = `c:${id.namespace}/${id.pod}/${container}`;
     else key = `?:${s.source}:${entities.size}`;
 
     let entity = entities.get(key);
     if (!entity) {
-      entity = { key, level, identity: { ...id, level, podUid, container: id.level === 'pod' ? null : container, isPause, containerId: id.level === 'pod' ? null : id.containerId }, bySource: {} };
+      entity = { key, level, identity: { ...id, level, podUid, container: id.level === 'pod' ? null : container, isPause, containerId: id.level === 'pod' ? null : id.containerId }, bySource: {}, ambiguousId: false };
       entities.set(key, entity);
     }
+    entity.ambiguousId ||= ambiguous;
     mergeIdentity(entity.identity, { ...id, podUid, container: id.level === 'pod' ? null : container, isPause });
     const names = podUid ? podNames.get(podUid) : undefined;
     if (names) {
@@ -101,6 +163,7 @@ function pairSoleCandidates(entities: Map<string, Entity>): void {
     if (unnamed.length !== 1 || named.length !== 1) continue;
     const [from, into] = [unnamed[0]!, named[0]!];
     mergeIdentity(into.identity, from.identity);
+    into.ambiguousId ||= from.ambiguousId;
     for (const [source, sample] of Object.entries(from.bySource) as [SourceKind, Sample][]) into.bySource[source] ??= sample;
     entities.delete(from.key);
   }
