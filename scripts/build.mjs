@@ -16,10 +16,13 @@ const common = {
 
 // The ingest worker of `analyze` (worker_threads) sits next to the CLI bundle that starts it.
 const entries = { cli: 'src/cli/main.ts', 'ingest-worker': 'src/pipeline/ingest-worker.ts' };
-for (const name of ['bench', 'bench-agent', 'bench-trends']) if (existsSync(`scripts/${name}.ts`)) entries[name] = `scripts/${name}.ts`;
+// `--cli` (what `prepare` runs on `npm install` in a clone and on `npm pack`): only what the
+// installed `memgap` command needs, not the benches or the Lambda bundles.
+const cliOnly = process.argv.includes('--cli');
+if (!cliOnly) for (const name of ['bench', 'bench-agent', 'bench-trends']) if (existsSync(`scripts/${name}.ts`)) entries[name] = `scripts/${name}.ts`;
 await build({ ...common, entryPoints: entries, outdir: 'dist', outExtension: { '.js': '.mjs' }, packages: 'external' });
 
-const functions = existsSync('functions') ? readdirSync('functions').filter((f) => f.endsWith('.ts')) : [];
+const functions = !cliOnly && existsSync('functions') ? readdirSync('functions').filter((f) => f.endsWith('.ts')) : [];
 if (functions.length > 0) {
   await build({
     ...common,
