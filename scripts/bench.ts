@@ -5,7 +5,15 @@
 import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { renderCapture, steady, gzipBundle, type NodeModel, type PodModel } from '../src/demo/generator.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { rawKey } from '../src/outputs/layout.js';
+import { analyze, resolveInputs, type Phase } from '../src/pipeline/analyze.js';
+import { finishPartitions } from '../src/pipeline/finish.js';
 import { ingestObject } from '../src/pipeline/ingest.js';
+import { FsObjectStore } from '../src/store/fs-store.js';
 import { discrepancyRows } from '../src/analysis/discrepancy.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { writeParquet } from '../src/outputs/parquet.js';
@@ -136,4 +144,89 @@ async function phases(capture: Buffer, floorMs: number): Promise<void> {
   for (const [name, ms] of Object.entries(total)) console.log(`  ${name.padEnd(44)} ${(ms / n).toFixed(2).padStart(6)}  ${(ms / n / floorMs).toFixed(2)}×`);
 }
 
+/** The floor on `threads` threads: each parses its share of the captures (thread start-up included, as analyze's is). */
+async function floorOnThreads(captures: readonly Buffer[], threads: number): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads'); const { gunzipSync } = require('node:zlib');
+parentPort.once('message', (list) => { for (const b of list) JSON.parse(gunzipSync(b).toString('utf8')); parentPort.postMessage('done'); });`;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: threads }, (_, w) => {
+      const worker = new Worker(code, { eval: true });
+      const share = captures.filter((_, i) => i % threads === w);
+      return new Promise<void>((resolve, reject) => {
+        worker.once('message', () => void worker.terminate().then(() => resolve()));
+        worker.once('error', reject);
+        worker.postMessage(share);
+      });
+    }),
+  );
+  return performance.now() - t;
+}
+
+/**
+ * SPEC target: `analyze` of 200 one-minute captures of a 110-pod node, end to end (ingest into
+ * staging, DuckDB compaction, trends_daily, the daily report), against the floor of the same run.
+ */
+async function benchAnalyze(): Promise<void> {
+  const node = syntheticNode(110);
+  const dayStart = new Date('2026-11-27T00:00:00Z');
+  const first = Date.parse('2026-11-27T10:00:00Z');
+  const n = 200;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'memgap-bench-analyze-'));
+  try {
+    const captures: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = renderCapture('bench', node, new Date(first + i * 60_000), dayStart, 3000);
+      const bytes = gzipBundle(b);
+      captures.push(bytes);
+      const file = path.join(dir, 'in', ...rawKey(b.cluster, b.node, new Date(b.capturedAt)).split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+    }
+    const floor1: number[] = [];
+    const floor2: number[] = [];
+    const measureFloors = async () => {
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        for (const c of captures) JSON.parse(gunzipSync(c).toString('utf8'));
+        floor1.push(performance.now() - t);
+        floor2.push(await floorOnThreads(captures, 2));
+      }
+    };
+    await measureFloors();
+    const phases = new Map<Phase, { first: number; last: number; total: number }>();
+    const onPhase = (phase: Phase, _done: number, total: number) => {
+      const now = performance.now();
+      const p = phases.get(phase);
+      if (p) (p.last = now), (p.total = total);
+      else phases.set(phase, { first: now, last: now, total });
+    };
+    const out = new FsObjectStore(path.join(dir, 'out'));
+    const t0 = performance.now();
+    const refs = await resolveInputs([path.join(dir, 'in', 'raw')]);
+    const summary = await analyze(refs, out, { onPhase });
+    const tIngested = performance.now();
+    const finish = await finishPartitions(out, summary.partitions, { onPhase });
+    const total = performance.now() - t0;
+    await measureFloors();
+    const f1 = median(floor1);
+    const f2 = median(floor2);
+    console.log(`== analyze end to end: ${n} one-minute captures of a 110-pod node (ingest, compaction, trends, report) ==`);
+    console.log(`floor, 1 thread   gunzip + JSON.parse of the same ${n} files (in memory)   ${(f1 / 1000).toFixed(2)} s`);
+    console.log(`floor, 2 threads  the same split over 2 worker threads (start-up included)   ${(f2 / 1000).toFixed(2)} s`);
+    console.log(`analyze           ${(total / 1000).toFixed(2)} s  (ingest + compaction ${((tIngested - t0) / 1000).toFixed(2)} s, trends + report ${((total - (tIngested - t0)) / 1000).toFixed(2)} s)`);
+    console.log(`ratio             ${(total / f1).toFixed(2)}× the 1-thread floor (target ≤ 5×), ${(total / f2).toFixed(2)}× the 2-thread floor`);
+    let prev = t0;
+    for (const [name, p] of phases) {
+      console.log(`  phase ${name.padEnd(11)} ${((p.last - prev) / 1000).toFixed(2)} s  (${p.total} steps)`);
+      prev = p.last;
+    }
+    console.log(`  ${summary.captures} captures, ${summary.compacted.length} partitions compacted, ${finish.trendRows} trend series, ${finish.reports.length} report files`);
+    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (whole process, worker threads included); ${os.availableParallelism()} cores, shared: noisy`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await benchAnalyze();
 await benchCore();

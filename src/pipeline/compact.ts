@@ -204,3 +204,23 @@ export async function scanPartition(
   }
   return total;
 }
+
+// Kept only for src/trends/bench.ts (the JS-aggregator bench), until it moves to the SQL trends:
+// the old hourly-part naming. Nothing in the pipeline writes or reads these any more.
+/** @deprecated */
+export interface HourManifest {
+  schema: 'memgap.compact/v1';
+  table: TableName;
+  dt: string;
+  cluster: string;
+  hour: string;
+  generation: string;
+  rows: number;
+  checksum: string;
+  parts: { key: string; rows: number; checksum: string }[];
+  captures: string[];
+}
+/** @deprecated */
+export const hourLabel = (hourMs: number) => new Date(hourMs).toISOString().slice(0, 13).replace(/[-:]/g, '');
+/** @deprecated */
+export const manifestKey = (table: TableName, dt: string, cluster: string, hourMs: number) => `${partitionPrefix(table, dt, cluster)}_compact_${hourLabel(hourMs)}.json`;
