@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchSamples } from '../../src/analysis/match.js';
 import { discrepancyRows } from '../../src/analysis/discrepancy.js';
@@ -230,5 +231,51 @@ describe('short ids on their own', () => {
     ]);
     expect(entities).toHaveLength(1);
     expect(entities[0]!).toMatchObject({ ambiguousId: false, identity: { containerId: a, runtimeName: 'web' } });
+  });
+});
+
+describe('property: matching never merges what the full ids keep apart', () => {
+  // Few prefixes and few pods, so that 12-character prefixes collide often.
+  const prefixArb = fc.constantFrom('c0ffee5eed00', 'c0ffee5eed01', 'abcdefabcdef');
+  const containerArb = fc.record({
+    prefix: prefixArb,
+    pod: fc.integer({ min: 0, max: 3 }),
+    name: fc.constantFrom('web', 'sidecar', 'POD'),
+    cli: fc.boolean(), // also a docker stats row (12-char id, dockershim name or a bare name)
+    shimName: fc.boolean(),
+    api: fc.boolean(), // also an Engine API response (full id + name)
+  });
+  it('no entity holds two different full ids; a docker stats row is joined to a cgroup only when its id starts that cgroup id', () => {
+    fc.assert(
+      fc.property(fc.array(containerArb, { minLength: 1, maxLength: 12 }), (cs) => {
+        const samples = [];
+        const seen = new Set<string>();
+        cs.forEach((c, k) => {
+          const full = c.prefix + hex(k, 52);
+          const uid = uidOf(c.pod);
+          const key = `${c.pod}/${c.name}`;
+          const unique = !seen.has(key); // one container of a name per pod, as Kubernetes has it
+          seen.add(key);
+          const shim = `k8s_${c.name}_p${c.pod}_ns_${uid}_0`;
+          samples.push(makeSample('cgroup', { identity: { level: 'container', podUid: uid, containerId: full, cgroupPath: `/kubepods/pod${uid}/${full}` } }));
+          if (c.api && unique) samples.push(makeSample('docker-api', { identity: { level: 'container', containerId: full, runtimeName: shim, podUid: uid, namespace: 'ns', pod: `p${c.pod}`, container: c.name, isPause: c.name === 'POD' } }));
+          if (c.cli && unique) {
+            const identity = c.shimName
+              ? { level: 'container' as const, containerId: full.slice(0, 12), runtimeName: shim, podUid: uid, namespace: 'ns', pod: `p${c.pod}`, container: c.name, isPause: c.name === 'POD' }
+              : { level: 'container' as const, containerId: full.slice(0, 12), runtimeName: `bare-${k}` };
+            samples.push(makeSample('docker-cli', { identity }));
+          }
+        });
+        for (const e of matchSamples(samples)) {
+          const ids = Object.values(e.bySource).map((s) => s!.identity.containerId).filter((id): id is string => id !== null);
+          const fulls = new Set(ids.filter((id) => id.length === 64));
+          expect(fulls.size).toBeLessThanOrEqual(1);
+          // every shorter id of the entity is a prefix of its full id
+          const [f] = [...fulls];
+          if (f) for (const id of ids) expect(f.startsWith(id)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
