@@ -28,9 +28,9 @@ export const BYTES_SCANNED_CUTOFF = 1024 ** 3;
 const DATA_LOCATION = 's3://${param:dataBucket}/${param:outputPrefix}';
 
 const TABLE_DESCRIPTIONS: Record<TableName, string> = {
-  samples: 'memgap: one row per container x source x capture, every byte field each source reported (SPEC 3.3)',
-  discrepancy: 'memgap: one row per container and per pod x capture, kubectl top vs docker stats and the decomposed gap (SPEC 3.3)',
-  trends_daily: 'memgap: one row per container and per pod x UTC day, percentiles, slopes, leak flag and recommendation (SPEC 3.3)',
+  samples: 'memgap: one row per container x source x capture, every byte field each source reported (docs/columns.md)',
+  discrepancy: 'memgap: one row per container and per pod x capture, kubectl top vs docker stats and the decomposed gap (docs/columns.md)',
+  trends_daily: 'memgap: one row per container and per pod x UTC day, percentiles, slopes, leak flag and recommendation (docs/columns.md)',
 };
 
 const LOGICAL_ID: Record<TableName, string> = { samples: 'SamplesGlueTable', discrepancy: 'DiscrepancyGlueTable', trends_daily: 'TrendsDailyGlueTable' };

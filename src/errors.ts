@@ -38,7 +38,7 @@ export class InvalidSnapshotError extends Error {
   }
 }
 
-/** A bad command line: exit code 2 per SPEC §3.4. */
+/** A bad command line: exit code 2 (the README's exit codes). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

@@ -1,4 +1,4 @@
-/** Bounds on untrusted input (SPEC §4). One place, so the CLI flags and the Lambda env agree. */
+/** Bounds on untrusted input. One place, so the CLI flags and the Lambda env agree. */
 export interface InputLimits {
   /** Maximum decompressed bytes of one capture bundle. */
   maxDecompressedBytes: number;

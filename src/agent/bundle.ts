@@ -19,7 +19,7 @@ export function buildBundle(input: { cluster: string; node: string; capturedAt: 
     schema: 'memgap.capture/v1',
     cluster: input.cluster,
     node: input.node,
-    // Whole seconds: the key (rawKey) then reads like the SPEC example and two agents on the
+    // Whole seconds: the key (rawKey) then reads like the documented example and two agents on the
     // same node cannot collide below the interval anyway.
     capturedAt: new Date(Math.floor(input.capturedAt.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     host: input.host,

@@ -4,7 +4,7 @@ import type { CgroupEntry } from '../model/bundle.js';
 import { parseCgroupPath, type CgroupPathIdentity } from '../sources/identity.js';
 import { ReadingCollector, type CgroupReading } from './signals.js';
 
-/** SPEC §3.1: usage, limit, stat, swap, kernel and the OOM counters, per cgroup version. */
+/** What a capture keeps of each cgroup: usage, limit, stat, swap, kernel and the OOM counters, per cgroup version. */
 export const V1_FILES = [
   'memory.stat',
   'memory.usage_in_bytes',

@@ -1,5 +1,5 @@
 /**
- * A JSON payload kept as the exact bytes its source sent. SPEC §3.1 keeps payloads verbatim, so
+ * A JSON payload kept as the exact bytes its source sent. A capture bundle keeps payloads verbatim, so
  * the agent has no use for the parsed form: parsing a 110-pod /stats/summary and 220 Docker
  * bodies only to serialise them again cost CPU and, worse, several MiB of heap per capture that
  * V8 promotes and keeps (the objects would live for the whole capture). As bytes, outside the JS heap,

@@ -1,10 +1,10 @@
 /**
- * Discrepancy rows (SPEC §3.3): per container and per pod of one capture, what `kubectl top`
+ * Discrepancy rows (docs/columns.md): per container and per pod of one capture, what `kubectl top`
  * and `docker stats` said, the cgroup truth, and the gap decomposed as
  *
  *   gap = kubectl_top − docker_stats
  *       = (kubectl_top − WS(S))          skew: the kubelet sampled at another instant than S
- *       + (WS(S) − DOCKER(S))             page cache / shmem: the formulas differ (SPEC §1)
+ *       + (WS(S) − DOCKER(S))             page cache / shmem: the formulas differ
  *       + (DOCKER(S) − printed)           rounding: the CLI's 4 significant digits
  *       + residual                        whatever is left, reported, never forced to zero
  *
@@ -31,7 +31,7 @@ import { type Entity, matchSamples } from './match.js';
 
 export type Cause = 'none' | 'page-cache' | 'shmem' | 'rounding' | 'time-skew' | 'container-mismatch' | 'missing-source' | 'unexplained';
 
-/** Gaps up to one page are noise of `usage_in_bytes` (a "fuzz value", DOMAIN §6.2), not a finding. */
+/** Gaps up to one page are noise of `usage_in_bytes` (a "fuzz value"), not a finding. */
 export const PAGE_TOLERANCE_BYTES = 4096;
 /** Sample instants closer than this are treated as simultaneous. */
 export const SKEW_TOLERANCE_MS = 1000;
@@ -216,7 +216,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
     if (formula !== 'unknown') flags.add('formula-inferred');
   }
 
-  // kubectl top never shows the pause container (metrics-server reads app containers only, DOMAIN §3.3, §3.6).
+  // kubectl top never shows the pause container (metrics-server reads app containers only).
   const top = id.isPause ? null : kubectlTop(e);
   const dockerBytes = cli ? cli.bytes : docker ? dockerFromStat : null;
   if (cli) flags.add('cli-rounding');
@@ -237,7 +237,7 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
       const raw = dockerFromStat !== null ? dockerFromStat - cli.bytes : gap - (pageCache ?? 0);
       rounding = Math.max(-bound, Math.min(bound, raw));
     } else rounding = 0;
-    // A pasted `kubectl top` figure is the working set floored to whole MiB (DOMAIN §3.7): up to 1 MiB below it.
+    // A pasted `kubectl top` figure is the working set floored to whole MiB: up to 1 MiB below it.
     if (top?.floored) {
       flags.add('kubectl-rounding');
       if (ws !== null) rounding += Math.max(-(MiB - 1), Math.min(0, top.bytes - ws));
@@ -339,9 +339,9 @@ function sumKnown(values: (number | null)[]): number | null {
 }
 
 /**
- * Pod rows: `kubectl top pod` sums the app containers' working sets (KUBECTL getPodMetrics,
- * DOMAIN §3.6); docker_stats sums the app containers too (pause excluded); the byte columns are
- * the pod cgroup's own, which includes the pause container and pod overhead (DOMAIN §2.10).
+ * Pod rows: `kubectl top pod` sums the app containers' working sets (KUBECTL getPodMetrics);
+ * docker_stats sums the app containers too (pause excluded); the byte columns are
+ * the pod cgroup's own, which includes the pause container and pod overhead.
  */
 function analyzePod(podEntity: Entity | null, members: ContainerAnalysis[], ctx: CaptureContext, docker: boolean): DiscrepancyRow {
   const apps = members.filter((m) => m.row.container !== 'POD');

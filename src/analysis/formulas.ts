@@ -1,6 +1,6 @@
 /**
- * Every memory formula memgap uses, once, beside the code it reproduces. Citations refer to
- * DOMAIN.md (section numbers) and the upstream files named there.
+ * Every memory formula memgap uses, once, beside the code it reproduces. Citations name the
+ * upstream files (and lines) each formula follows.
  */
 import type { MemoryQuantities } from '../model/sample.js';
 
@@ -17,11 +17,11 @@ export const MiB = 1024 * 1024;
 /**
  * Kernel page-rounded "unlimited" on cgroup v1 (9223372036854771712) and cAdvisor's rule:
  * `isMemoryUnlimited(v) = v > 1<<62` ("not MaxInt64 due to rounding by the kernel"),
- * kubernetes pkg/kubelet/stats/helper.go (DOMAIN §2.8). SPEC §1 says ≥ 2^62.
+ * kubernetes pkg/kubelet/stats/helper.go.
  */
 export const UNLIMITED_THRESHOLD = 2 ** 62;
 
-/** A limit value as read: v2 `max` and v1 values ≥ 2^62 are unlimited (OCI-CG fscommon GetCgroupParamUint, DOMAIN §1.2). */
+/** A limit value as read: v2 `max` and v1 values ≥ 2^62 are unlimited (OCI-CG fscommon GetCgroupParamUint). */
 export function interpretLimit(raw: number | 'max'): number | 'unlimited' {
   if (raw === 'max' || raw >= UNLIMITED_THRESHOLD) return 'unlimited';
   return raw;
@@ -51,11 +51,11 @@ export interface CgroupFileValues {
 }
 
 /**
- * SPEC §1 table: cgroup quantities from memory.stat keys.
- * v1: total_<key> (hierarchical) else <key> — cAdvisor setMemoryStats, container/libcontainer/handler.go (DOMAIN §1.3).
- * v2: anon/file/active_file/inactive_file/shmem/file_mapped; swap = memory.swap.current (OCI-CG fs2/memory.go, DOMAIN §1.3);
- *     kernel = `kernel`, else kernel_stack+pagetables+slab+percpu+sock+vmalloc on older kernels (cgroup-v2.rst, DOMAIN §6.3).
- * Working set per cAdvisor (DOMAIN §1.4), see `workingSet`.
+ * Cgroup quantities from memory.stat keys.
+ * v1: total_<key> (hierarchical) else <key> — cAdvisor setMemoryStats, container/libcontainer/handler.go.
+ * v2: anon/file/active_file/inactive_file/shmem/file_mapped; swap = memory.swap.current (OCI-CG fs2/memory.go);
+ *     kernel = `kernel`, else kernel_stack+pagetables+slab+percpu+sock+vmalloc on older kernels (cgroup-v2.rst).
+ * Working set per cAdvisor, see `workingSet`.
  */
 export function cgroupQuantities(stat: Readonly<Record<string, number>>, version: CgroupVersion, files: CgroupFileValues): MemoryQuantities {
   const usage = files.usage;
@@ -91,9 +91,9 @@ export function cgroupQuantities(stat: Readonly<Record<string, number>>, version
 
 /**
  * v1 memory.stat `hierarchical_memory_limit`: "# of bytes of memory limit with regard to hierarchy
- * under which the memory cgroup is" (cgroup-v1/memory.rst §5.2, DOMAIN §6.1), i.e. the tightest
+ * under which the memory cgroup is" (cgroup-v1/memory.rst §5.2), i.e. the tightest
  * limit of the cgroup and its ancestors; the page-rounded sentinel 9223372036854771712 when none
- * of them has one (DOMAIN §6.2). Used when memory.limit_in_bytes was not collected. Under
+ * of them has one. Used when memory.limit_in_bytes was not collected. Under
  * Kubernetes an unlimited container inherits the `kubepods` cgroup's limit here (node allocatable),
  * which is the limit its OOM kill would come from. cgroup v2's memory.stat has no limit key: there
  * only memory.max tells, and without it the limit stays unknown (null).
@@ -112,7 +112,7 @@ function v2Kernel(stat: Readonly<Record<string, number>>): number | null {
 }
 
 /**
- * Working set, as cAdvisor computes it (setMemoryStats, CADV-0.49 L832-845; DOMAIN §1.4) and as
+ * Working set, as cAdvisor computes it (setMemoryStats, CADV-0.49 L832-845) and as
  * kubelet, metrics-server, `kubectl top` and kubelet eviction use it: usage − inactive_file,
  * clamped at 0 when inactive_file > usage; usage itself when the key is absent.
  * The inactive key is always `total_inactive_file` on v1 and `inactive_file` on v2.
@@ -134,7 +134,7 @@ export function inactiveExceedsUsage(usage: number, stat: Readonly<Record<string
 
 /**
  * Docker CLI ≥ 20.10 `calculateMemUsageUnixNoCache` (docker/cli cli/command/container/stats_helpers.go,
- * CLI-29 L242-264, identical since v20.10.0; DOMAIN §4.1):
+ * CLI-29 L242-264, identical since v20.10.0):
  *   v1: total_inactive_file if present and < usage, else inactive_file (0 if absent) if < usage;
  *   v2: inactive_file if < usage; otherwise usage itself — no clamp to 0.
  * The v1/v2 distinction in the CLI is "is there a total_inactive_file key", reproduced here.
@@ -161,8 +161,8 @@ export function dockerRawUsage(usage: number): number {
 }
 
 /**
- * Docker CLI 17.06–19.03: `float64(mem.Usage - mem.Stats["cache"])` (CLI-19 stats_helpers.go L229-231,
- * DOMAIN §4.2; introduced by docker/cli PR #80, see dockerRawUsage). Go's unsigned subtraction wraps when cache > usage (the CLI then prints ~16EiB);
+ * Docker CLI 17.06–19.03: `float64(mem.Usage - mem.Stats["cache"])` (CLI-19 stats_helpers.go L229-231;
+ * introduced by docker/cli PR #80, see dockerRawUsage). Go's unsigned subtraction wraps when cache > usage (the CLI then prints ~16EiB);
  * we return null in that case rather than a number no column can hold.
  * On v2 there is no `cache` key; old CLIs predate cgroup v2, so the formula is undefined there.
  */
@@ -181,7 +181,7 @@ export function dockerStatsFromStat(formula: DockerFormula, usage: number, stat:
 
 /**
  * Which formula a Docker version implies: the change shipped in docker/cli v20.10.0
- * (commit a4a07c64, PR #2415, DOMAIN §4.2); 17.06–19.03 subtract `cache` (docker/cli PR #80);
+ * (commit a4a07c64, PR #2415); 17.06–19.03 subtract `cache` (docker/cli PR #80);
  * before 17.06 (1.x such as `1.13.1`, and `17.03.2-ce`, `17.05.0-ce`) the CLI printed raw usage.
  * Accepts `18.06.1-ce`, `20.10.8`, `v24.0.7`, `docker://18.6.1`, `1.13.1`; other runtimes' `<name>://…` give 'unknown'.
  */
@@ -200,19 +200,19 @@ export function dockerFormulaForVersion(version: string | undefined | null): Doc
   return 'modern';
 }
 
-/** `kubectl top` prints `quantity.Value()/(1024*1024)` + "Mi": integer division (KUBECTL metrics_printer.go L244-253, DOMAIN §3.7). */
+/** `kubectl top` prints `quantity.Value()/(1024*1024)` + "Mi": integer division (KUBECTL metrics_printer.go L244-253). */
 export function kubectlTopDisplay(bytes: number): string {
   return `${Math.floor(bytes / MiB)}Mi`;
 }
 
-/** The metrics-server/kubelet `availableBytes` rule inverted: limit = availableBytes + workingSetBytes (DOMAIN §2.5, §2.8). */
+/** The metrics-server/kubelet `availableBytes` rule inverted: limit = availableBytes + workingSetBytes. */
 export function limitFromAvailable(availableBytes: number | null | undefined, workingSetBytes: number | null | undefined): number | 'unlimited' | null {
   if (workingSetBytes === null || workingSetBytes === undefined) return null;
   if (availableBytes === null || availableBytes === undefined) return 'unlimited';
   return availableBytes + workingSetBytes;
 }
 
-/** Threshold of flag `near-limit` (SPEC §3.3). */
+/** Threshold of flag `near-limit` (docs/columns.md). */
 export const NEAR_LIMIT_PCT = 90;
 
 export function pctOfLimit(workingSetBytes: number | null, limit: number | 'unlimited' | null): number | null {

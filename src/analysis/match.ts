@@ -1,5 +1,5 @@
 /**
- * Identity across sources (DOMAIN §2.10-2.11, §4.9, §7): the kubelet knows pod uid + container
+ * Identity across sources: the kubelet knows pod uid + container
  * name, Docker knows ids and dockershim names, cgroup paths know pod uid + id, Prometheus labels
  * know names. Samples are joined on pod uid + container name, reached through whichever clue a
  * source has; what cannot be joined is kept, alone, with what it knows. Container ids join by
@@ -171,7 +171,7 @@ function pairSoleCandidates(entities: Map<string, Entity>): void {
 }
 
 /**
- * CRI runtimes list only app containers (the sandbox is not a container to CRI, DOMAIN §2.11),
+ * CRI runtimes list only app containers (the sandbox is not a container to CRI),
  * so the pause container shows up only as a cgroup with an id nobody names. When every app
  * container of the pod is already known by id, the one cgroup left over is the sandbox.
  */

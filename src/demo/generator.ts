@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 const HOST_MEMORY = 8_261_029_888; // 7.69GiB as `docker stats` prints it
 const PAUSE_ANON = 634_880; // 620KiB: the article's k8s_POD_busybox row
 
-/** Memory of one container at an instant, in bytes; shmem is part of the page cache (SPEC §1). */
+/** Memory of one container at an instant, in bytes; shmem is part of the page cache. */
 export interface MemoryState {
   anon: number;
   activeFile: number;

@@ -1,7 +1,7 @@
 /**
  * Partition names and the bundle schema id, free of zod so the node agent can use them without
- * loading it (docs/agent.md: zod alone is ~14 MiB of the agent's RSS). SPEC §3.1: partition
- * values become object keys, so they are validated before any path is built.
+ * loading it (docs/agent.md: zod alone is ~14 MiB of the agent's RSS). Partition values
+ * become object keys, so they are validated before any path is built.
  */
 export const CAPTURE_SCHEMA_ID = 'memgap.capture/v1';
 /** Several captures of one node in one object: the agent's normal upload (fewer, larger objects). */

@@ -3,7 +3,7 @@ import * as z from 'zod';
 /**
  * The canonical sample: one container (or pod cgroup, or node) as one source saw it at one
  * instant. Every parser in `src/sources/` produces these; everything after works on them only.
- * A field a source does not provide is `null`, never 0 (SPEC §3.3).
+ * A field a source does not provide is `null`, never 0.
  */
 export const SOURCE_KINDS = [
   'kubelet',
@@ -13,7 +13,7 @@ export const SOURCE_KINDS = [
   'cgroup',
   'kubelet-resource',
   'cadvisor',
-  /** `kubectl top pod` output as printed: whole MiB, floored (DOMAIN §3.7). */
+  /** `kubectl top pod` output as printed: whole MiB, floored. */
   'kubectl-top',
   /** metrics.k8s.io PodMetrics/NodeMetrics objects: what `kubectl top` reads, exact bytes. */
   'metrics-api',
@@ -45,7 +45,7 @@ export const Identity = z.object({
 export type Identity = z.infer<typeof Identity>;
 
 /**
- * The cgroup memory quantities of SPEC §1, already mapped from v1/v2 keys
+ * The cgroup memory quantities, already mapped from v1/v2 keys
  * (see analysis/formulas.ts `cgroupQuantities`). All bytes.
  */
 export const MemoryQuantities = z.object({

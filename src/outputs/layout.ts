@@ -1,6 +1,6 @@
 import type { TableName } from './tables.js';
 
-/** Object keys of SPEC §3.2. Every key memgap writes is built here and nowhere else. */
+/** Object keys (the README's Layout section). Every key memgap writes is built here and nowhere else. */
 
 /** `2026-11-27T05:30:57.123Z` → `2026-11-27` (UTC date of the capture). */
 export function dtOf(capturedAt: Date): string {

@@ -2,7 +2,7 @@
  * Parquet for Athena and DuckDB, schema derived from the table contract (outputs/tables.ts):
  * timestamp → INT64 TIMESTAMP(MILLIS, UTC) (TIMESTAMPTZ in DuckDB, timestamp in Athena),
  * bigint → INT64, double → DOUBLE, string → UTF8, boolean → BOOLEAN,
- * array<string> → a standard 3-level LIST of UTF8 (TOOLCHAIN.md §8). SNAPPY compressed.
+ * array<string> → a standard 3-level LIST of UTF8. SNAPPY compressed.
  */
 import { ByteWriter, ParquetWriter, parquetWrite } from 'hyparquet-writer';
 import { columnsOf, type ColumnInfo, type TableDef } from './tables.js';

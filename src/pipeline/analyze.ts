@@ -37,7 +37,7 @@ export async function resolveInputs(inputs: readonly string[], open: (location: 
     if (info.isFile()) {
       refs.push({ store: new FsObjectStore(path.dirname(input)), key: path.basename(input) });
     } else if (path.basename(path.resolve(input)) === 'raw') {
-      // The SPEC layout's own raw/ folder: keep keys as `raw/…` so quarantine/<original key> matches S3.
+      // The output layout's own raw/ folder: keep keys as `raw/…` so quarantine/<original key> matches S3.
       const store = new FsObjectStore(path.dirname(path.resolve(input)));
       for await (const o of store.list('raw/')) if (isCaptureKey(o.key)) refs.push({ store, key: o.key });
     } else {

@@ -1,6 +1,6 @@
 /**
  * `memgap query` on embedded DuckDB: one view per public table, named as in Athena, over the
- * same object layout (SPEC §3.2), so the SQL that runs in Athena runs here unchanged.
+ * same object layout (src/outputs/layout.ts), so the SQL that runs in Athena runs here unchanged.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';

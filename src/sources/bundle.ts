@@ -11,7 +11,7 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
  * form's 16 KiB chunks, callbacks and final copy cost more than the inflate itself.
  */
 const INFLATE_CHUNK = 1 << 20;
-/** Compiled once: validation per capture then costs a fraction of JSON.parse (TOOLCHAIN §4). */
+/** Compiled once: validation per capture then costs a fraction of JSON.parse. */
 const compiledBundle = z.compile(CaptureBundle);
 const compiledBatch = z.compile(CaptureBatch);
 

@@ -1,6 +1,6 @@
 /**
- * Parser for `sources.cgroups` of a capture bundle (SPEC §3.1): raw cgroup memory files per cgroup
- * path, cgroup v1 or v2. Quantities are mapped by `cgroupQuantities` (analysis/formulas.ts, SPEC §1);
+ * Parser for `sources.cgroups` of a capture bundle: raw cgroup memory files per cgroup
+ * path, cgroup v1 or v2. Quantities are mapped by `cgroupQuantities` (analysis/formulas.ts);
  * this file only reads the kernel's text formats and decides which version they are.
  */
 import * as z from 'zod';
@@ -166,7 +166,7 @@ function file(files: Record<string, string>, name: string): string | undefined {
   return Object.hasOwn(files, name) ? files[name] : undefined;
 }
 
-/** SPEC §1 version rule; conflicting evidence is rejected rather than guessed. */
+/** cgroup version from the files present (v2 has memory.current, v1 memory.usage_in_bytes); conflicting evidence is rejected rather than guessed. */
 function detectVersion(files: Record<string, string>, stat: Record<string, number> | null, where: string, ctx: ParseContext): CgroupVersion {
   const v2 = file(files, 'memory.current') !== undefined || (stat !== null && (Object.hasOwn(stat, 'anon') || Object.hasOwn(stat, 'file')));
   const v1 =

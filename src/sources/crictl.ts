@@ -1,5 +1,5 @@
 /**
- * `crictl stats -o json` (DOMAIN §5.2): the CRI ListContainerStatsResponse printed with protojson,
+ * `crictl stats -o json`: the CRI ListContainerStatsResponse printed with protojson,
  * so 64-bit integers are decimal strings (`"timestamp": "1764224000123456789"`, `{"value": "10469376"}`).
  * Older crictl releases marshalled the same messages with encoding/json and printed numbers, so
  * both spellings are accepted.
@@ -110,7 +110,7 @@ function fail(path: string, reason: string): never {
 
 /**
  * containerd sets available_bytes = limit − working set, but 0 when the limit is above 2^62,
- * i.e. unlimited (internal/cri/server/container_stats_list.go, DOMAIN §5.3) — the field is
+ * i.e. unlimited (internal/cri/server/container_stats_list.go) — the field is
  * present either way. 0 is therefore "unlimited" on containerd; elsewhere (or when the host
  * facts do not name the runtime) 0 may equally mean a working set sitting exactly at its limit,
  * so the limit is left unknown. A missing wrapper means the runtime did not report it.

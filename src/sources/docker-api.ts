@@ -1,5 +1,5 @@
 /**
- * Docker Engine API `GET /containers/{id}/stats?stream=false` (DOMAIN §4.8), one response per
+ * Docker Engine API `GET /containers/{id}/stats?stream=false`, one response per
  * container. Unlike the CLI this carries the raw `memory_stats.stats` map, so the tools' formulas
  * can be applied to it exactly; the map is kept on the sample (`stat`).
  */
@@ -66,7 +66,7 @@ function readStatMap(raw: unknown, path: string): Record<string, number> | null 
 
 /**
  * dockerd fills the map from cgroup v1 (`cache`, `rss`, `total_*`) or v2 (`anon`, `file`) keys
- * (daemon/stats_unix.go statsV1/statsV2, DOMAIN §4.8); the key set says which.
+ * (daemon/stats_unix.go statsV1/statsV2); the key set says which.
  */
 export function detectCgroupVersion(stat: Readonly<Record<string, number>>): CgroupVersion | null {
   const has = (k: string) => Object.hasOwn(stat, k);
@@ -77,7 +77,7 @@ export function detectCgroupVersion(stat: Readonly<Record<string, number>>): Cgr
 }
 
 /**
- * The API clamps "no limit" to the host's memory (DOMAIN §4.8), so a number here is kept as a
+ * The API clamps "no limit" to the host's memory, so a number here is kept as a
  * number, unless the v1 stats map's `hierarchical_memory_limit` is the kernel's unlimited sentinel:
  * then neither the container nor any ancestor has a limit, and the number was the host's memory.
  * An unlimited sentinel from an old daemon is read as unlimited. 0 is omitempty's "not set": the

@@ -1,5 +1,5 @@
 /**
- * `docker stats` as printed by the CLI (DOMAIN §4.4, §4.5): `--format '{{json .}}'` lines, or the
+ * `docker stats` as printed by the CLI: `--format '{{json .}}'` lines, or the
  * default table pasted from a terminal. The CLI prints only humanised numbers, so each sample
  * carries what was printed (`reported`, `reportedLimit`) with its rounding uncertainty and no
  * cgroup quantities; the CLI also prints no sample time.

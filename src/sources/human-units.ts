@@ -1,6 +1,6 @@
 /**
  * Docker's humanised byte sizes: go-units `BytesSize` = `CustomSize("%.4g%s", size, 1024.0, binaryAbbrs)`
- * (docker/go-units size.go, vendored by docker/cli; DOMAIN §4.4). The CLI prints MEM USAGE and
+ * (docker/go-units size.go, vendored by docker/cli). The CLI prints MEM USAGE and
  * LIMIT this way, so a number read back from it is only known to within the rounding of `%.4g`.
  * CLIs before moby/moby PR #21773 (April 2016) printed memory with `HumanSize` instead: the same
  * `%.4g` of the size divided by 1000 while ≥ 1000, with decimal units (`B, kB, MB, GB…`), e.g.

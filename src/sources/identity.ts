@@ -1,6 +1,7 @@
 /**
  * Identity clues hidden in names and paths: dockershim container names and kubelet cgroup paths.
- * Citations: DOMAIN.md §4.9 (dockershim naming.go), §7 (pod cgroup paths), §2.11 (extractIDFromCgroupPath).
+ * Citations: dockershim naming.go (container names), kubelet pkg/kubelet/cm (pod cgroup paths),
+ * kubelet extractIDFromCgroupPath (container ids in cgroup paths).
  */
 
 export interface DockershimName {

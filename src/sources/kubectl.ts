@@ -4,15 +4,15 @@
  * /apis/metrics.k8s.io/v1beta1/namespaces/<ns>/pods/<pod>`), and `kubectl version`.
  *
  * - `kubectl top` prints memory as `fmt.Fprintf(out, "%vMi", quantity.Value()/(1024*1024))`:
- *   whole MiB, **floored** (kubectl `pkg/metricsutil/metrics_printer.go`, DOMAIN §3.7). A printed
+ *   whole MiB, **floored** (kubectl `pkg/metricsutil/metrics_printer.go`). A printed
  *   `101Mi` means a working set in [101 MiB, 102 MiB). Columns: pods `NAME CPU(cores)
  *   MEMORY(bytes)`, `--containers` adds `POD` first, `-A` adds `NAMESPACE` first, `--show-swap`
  *   adds `SWAP(bytes)`; nodes `NAME CPU(cores) CPU% MEMORY(bytes) MEMORY%` (newer kubectl:
  *   `CPU(%)`, `MEMORY(%)`); `--sum` ends with a `____` line and an unnamed totals row.
  * - metrics-server serves each container's last working set as a BinarySI quantity
- *   (`uint64Quantity(v, resource.BinarySI, 0)`, DOMAIN §3.5): exact bytes, `22244Ki` when the
- *   value is a multiple of 1024, else plain digits. kubectl top pod sums a PodMetrics' containers
- *   (DOMAIN §3.6), so container samples are all that is needed.
+ *   (`uint64Quantity(v, resource.BinarySI, 0)`): exact bytes, `22244Ki` when the
+ *   value is a multiple of 1024, else plain digits. kubectl top pod sums a PodMetrics' containers,
+ *   so container samples are all that is needed.
  */
 import * as z from 'zod';
 import { MiB } from '../analysis/formulas.js';

@@ -1,5 +1,5 @@
 /**
- * kubelet `GET /stats/summary` (stats/v1alpha1, DOMAIN §2) → one sample per app container, one
+ * kubelet `GET /stats/summary` (stats/v1alpha1) → one sample per app container, one
  * per pod cgroup and one for the node. The kubelet adds fields over versions (swap in 1.28+, PSI
  * in 1.33+), so unknown keys are accepted and dropped; the fields read here are typed strictly.
  */
@@ -97,7 +97,7 @@ function memoryOf(memory: MemoryStats | null | undefined, swapUsage: number | nu
       workingSet: memory?.workingSetBytes ?? null,
       rss: memory?.rssBytes ?? null,
       swap: swapUsage ?? null,
-      // availableBytes = limit − workingSet and is omitted when unlimited (DOMAIN §2.5, §2.8);
+      // availableBytes = limit − workingSet and is omitted when unlimited;
       // with no memory block at all nothing is known, and limitFromAvailable says so (null).
       limit: memory ? limitFromAvailable(memory.availableBytes, memory.workingSetBytes) : null,
     },
@@ -112,7 +112,7 @@ export const parseKubeletSummary: SourceParser = (input, ctx) => {
   samples.push(makeSample('kubelet', { identity: { level: 'node' }, ...memoryOf(node.memory, node.swap?.swapUsageBytes) }));
   for (const pod of summary.pods ?? []) {
     const who = { namespace: pod.podRef.namespace, pod: pod.podRef.name, podUid: pod.podRef.uid };
-    // Pod memory is the pod cgroup's own (pause container and overhead included), not a sum (DOMAIN §2.10).
+    // Pod memory is the pod cgroup's own (pause container and overhead included), not a sum.
     samples.push(makeSample('kubelet', { identity: { level: 'pod', ...who }, ...memoryOf(pod.memory, pod.swap?.swapUsageBytes) }));
     for (const c of pod.containers ?? []) {
       samples.push(

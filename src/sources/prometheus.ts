@@ -1,7 +1,7 @@
 /**
- * Parsers for the two Prometheus-text sources of a capture bundle (SPEC §3.1):
- *   `kubeletResourceMetrics`: kubelet GET /metrics/resource, what metrics-server >= 0.6 reads (DOMAIN §3.1-3.3);
- *   `kubeletCadvisorMetrics`: kubelet GET /metrics/cadvisor, memory lines (DOMAIN §1.7, §2.12).
+ * Parsers for the two Prometheus-text sources of a capture bundle:
+ *   `kubeletResourceMetrics`: kubelet GET /metrics/resource, what metrics-server >= 0.6 reads;
+ *   `kubeletCadvisorMetrics`: kubelet GET /metrics/cadvisor, memory lines.
  *
  * Tokenising is done by the `parse-prometheus-text-format` package, one line at a time so that every
  * rejection can name its line (the package reports neither line numbers nor, for the last family of
@@ -238,12 +238,12 @@ function checkCount(source: SnapshotSource, count: number, ctx: ParseContext, wh
 // /metrics/resource
 
 const RESOURCE = 'kubeletResourceMetrics' as const;
-/** kubelet resource_metrics.go (DOMAIN §3.3): metric → which field of which level. */
+/** kubelet resource_metrics.go: metric → which field of which level. */
 const RESOURCE_METRICS: Readonly<Record<string, { level: 'container' | 'pod' | 'node'; field: 'workingSet' | 'swap' }>> = {
   container_memory_working_set_bytes: { level: 'container', field: 'workingSet' },
   pod_memory_working_set_bytes: { level: 'pod', field: 'workingSet' },
   node_memory_working_set_bytes: { level: 'node', field: 'workingSet' },
-  // Alpha since 1.30 (DOMAIN §3.3): same identities, so they join the working-set sample.
+  // Alpha since 1.30: same identities, so they join the working-set sample.
   container_swap_usage_bytes: { level: 'container', field: 'swap' },
   pod_swap_usage_bytes: { level: 'pod', field: 'swap' },
   node_swap_usage_bytes: { level: 'node', field: 'swap' },
@@ -299,7 +299,7 @@ export const parseKubeletResourceMetrics: SourceParser = (input, ctx) => {
           namespace: e.namespace,
           pod: e.pod,
           container: e.container,
-          // The kubelet lists pod.Containers, which never holds the sandbox (DOMAIN §2.10, §3.3).
+          // The kubelet lists pod.Containers, which never holds the sandbox.
           isPause: e.container === 'POD',
         },
         memory: { workingSet: e.workingSet, swap: e.swap },
@@ -314,7 +314,7 @@ export const parseKubeletResourceMetrics: SourceParser = (input, ctx) => {
 // /metrics/cadvisor
 
 const CADVISOR = 'kubeletCadvisorMetrics' as const;
-/** cAdvisor metrics/prometheus.go names (DOMAIN §1.7) → MemoryQuantities field. */
+/** cAdvisor metrics/prometheus.go names → MemoryQuantities field. */
 const CADVISOR_METRICS: Readonly<Record<string, keyof MemoryQuantities>> = {
   container_memory_usage_bytes: 'usage',
   container_memory_working_set_bytes: 'workingSet',
@@ -335,7 +335,7 @@ interface CgroupGroup {
 
 /**
  * kubelet `/metrics/cadvisor` → one sample per pod cgroup, per container cgroup and for the root
- * cgroup "/" (level node: the node memory the kubelet reports is the root cgroup's, DOMAIN §2.9),
+ * cgroup "/" (level node: the node memory the kubelet reports is the root cgroup's),
  * source 'cadvisor'. Series are grouped by their `id` label (the cgroup path).
  *
  * Cgroups that are neither "/" nor a pod or container cgroup (QoS parents `/kubepods[.slice]/…`,

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 
 /**
  * The object-store port: the only I/O the core does. Keys are `/`-separated, relative to the
- * store's root (a folder, or an S3 bucket + prefix), exactly as in SPEC §3.2.
+ * store's root (a folder, or an S3 bucket + prefix), exactly as src/outputs/layout.ts builds them.
  */
 export interface ObjectInfo {
   key: string;

@@ -23,7 +23,7 @@ export interface S3ObjectStoreOptions {
   forcePathStyle?: boolean;
   /**
    * `WHEN_REQUIRED` is needed for s3rver 3.7.1: the default (`WHEN_SUPPORTED`) makes the SDK send
-   * aws-chunked bodies that s3rver stores verbatim, framing included (TOOLCHAIN.md §3).
+   * aws-chunked bodies that s3rver stores verbatim, framing included.
    */
   checksums?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
   /** SDK attempts per request (first try + retries), with the SDK's own backoff. */

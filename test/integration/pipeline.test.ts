@@ -53,7 +53,7 @@ describe('ingest → Parquet → DuckDB', () => {
     expect(copy.equals(gzipBundle(articleCaptures()[0]!).subarray(0, 40))).toBe(true);
   });
 
-  it('has the contract columns and types (SPEC §3.3) plus the dt/cluster partitions', async () => {
+  it('has the contract columns and types (docs/columns.md) plus the dt/cluster partitions', async () => {
     for (const name of ['discrepancy', 'samples'] as const) {
       const described = await sql(`describe select * from ${table(name)}`);
       const actual = described.map((d) => `${d.column_name}:${d.column_type}`);

@@ -108,7 +108,7 @@ describe('captureOnce against a fake node', () => {
     await expect(captureOnce({ cluster: 'c', node: 'n', crictl: false, cgroupRoot: path.join(tmp, 'nothing-here') })).rejects.toThrow(/no source answered/);
   });
 
-  it('gzip bundle round-trips and lands under the SPEC raw key', async () => {
+  it('gzip bundle round-trips and lands under its raw/ key', async () => {
     const { bundle } = await captureOnce(base);
     expect(bundleKey(bundle)).toBe('raw/cluster=kind-test/node=datagen-1-35/dt=2026-06-26/2026-06-26T10:14:40Z.json.gz');
     const decoded: unknown = JSON.parse(gunzipSync(await encodeBundle(bundle)).toString('utf8'));

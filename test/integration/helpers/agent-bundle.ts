@@ -13,7 +13,7 @@ export type Row = Record<string, unknown>;
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
- * What the pipeline does with an agent's capture: the agent's gzip bytes under the SPEC key,
+ * What the pipeline does with an agent's capture: the agent's gzip bytes under its raw/ key,
  * `ingestObject` + compaction, then this capture's rows of both tables read back from their Parquet files.
  */
 export async function ingestAgentBundle(bundle: CaptureBundle, dir: string): Promise<{ discrepancy: Row[]; samples: Row[] }> {

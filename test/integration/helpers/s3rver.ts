@@ -9,7 +9,7 @@ import type { S3Event } from 'aws-lambda';
 
 /**
  * A real S3-compatible server for integration tests: s3rver 3.7.1 on port 0 in a temp dir.
- * Needs NODE_OPTIONS=--openssl-legacy-provider for ListObjectsV2 past 1,000 keys (TOOLCHAIN §3).
+ * Needs NODE_OPTIONS=--openssl-legacy-provider for ListObjectsV2 past 1,000 keys (s3rver's continuation token uses DES, which OpenSSL 3 disables).
  *
  * `endpoint` goes through a small pass-through proxy so a test can inject real HTTP faults:
  * add a key to `faults` and every request for it gets `503 SlowDown`, which the SDK sees exactly

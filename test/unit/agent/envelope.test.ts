@@ -22,7 +22,7 @@ describe('assertCaptureEnvelope, the agent’s zod-free copy of CaptureBundle', 
     expect(NODE_PATTERN.source).toBe(MODEL_NODE.source);
   });
 
-  it('accepts the SPEC example and rejects each broken field with a bundle error naming it', () => {
+  it('accepts the documented example and rejects each broken field with a bundle error naming it', () => {
     expect(accepts(valid)).toBe(true);
     const cases: [Record<string, unknown>, string][] = [
       [{ schema: 'memgap.capture/v2' }, 'schema'],

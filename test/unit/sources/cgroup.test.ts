@@ -125,7 +125,7 @@ describe('parseCgroups: opencontainers v2 memory.stat (no trailing newline)', ()
   };
   const [s] = parseCgroups([{ path: `${POD}`, files }], ctx);
 
-  it('maps v2 keys per SPEC §1 and reads the side files', () => {
+  it('maps v2 keys and reads the side files', () => {
     expect(s?.cgroupVersion).toBe(2);
     expect(s?.identity).toMatchObject({ level: 'pod', containerId: null, podUid: 'da59f36e-a7a8-46ed-8d9d-36392eb967d4' });
     expect(s?.memory).toMatchObject({

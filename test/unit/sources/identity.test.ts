@@ -79,7 +79,7 @@ describe('parseCgroupPath', () => {
       qos: 'guaranteed',
       runtime: 'crio',
     });
-    // DOMAIN §2.11: the kubelet's own extractIDFromCgroupPath example
+    // the kubelet's own extractIDFromCgroupPath example
     expect(
       parseCgroupPath(
         '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod2fc932ce_fdcc_454b_97bd_aadfdeb4c340.slice/cri-containerd-aaefb9d8feed2d453b543f6d928cede7a4dbefa6a0ae7c9b990dd234c56e93b9.scope',

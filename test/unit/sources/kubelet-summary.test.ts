@@ -92,7 +92,7 @@ describe('parseKubeletSummary: k8s 1.18 / docker 20.10.8 (real)', () => {
   it('a reported 0 stays 0 (rssBytes 0 of busybox in e2e-statefulset-0)', () => {
     const c = find(samples, 'container', 'e2e-statefulset-0', 'busybox');
     expect(c.memory.rss).toBe(0);
-    // pod cgroup 1425408 > container 724992: the pod includes the pause container (DOMAIN §2.12)
+    // pod cgroup 1425408 > container 724992: the pod includes the pause container
     expect(find(samples, 'pod', 'e2e-statefulset-0').memory.workingSet).toBe(1425408);
     expect(c.memory.workingSet).toBe(724992);
   });

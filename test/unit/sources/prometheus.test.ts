@@ -27,7 +27,7 @@ describe('parseKubeletResourceMetrics (synthetic /metrics/resource modelled on t
   it('maps container working sets with their labels and timestamps', () => {
     const c = samples.find((s) => s.identity.container === 'compute-pi-digits');
     expect(c?.identity).toMatchObject({ level: 'container', namespace: 'scraper', pod: 'e2e-deployment-79967c5968-8bnn8', isPause: false });
-    // 1.0469376e+07 = 10469376 bytes, the summary's container workingSetBytes (DOMAIN §2.12)
+    // 1.0469376e+07 = 10469376 bytes, the summary's container workingSetBytes
     expect(c?.memory.workingSet).toBe(10_469_376);
     // 1782468869000 ms = 2026-06-26T10:14:29Z, the summary's container memory time
     expect(c?.sampledAt?.toISOString()).toBe('2026-06-26T10:14:29.000Z');
@@ -138,7 +138,7 @@ describe('parseKubeletCadvisorMetrics on the real 1.35 containerd capture', () =
     expect(samples.some((s) => s.identity.cgroupPath === '/kubepods/burstable')).toBe(false);
   });
 
-  it('matches DOMAIN §2.12: pod cgroup 10727424, pause 200704, app 10469376', () => {
+  it('matches the kubelet figures: pod cgroup 10727424, pause 200704, app 10469376', () => {
     const pod = ofPod.find((s) => s.identity.level === 'pod');
     const pause = ofPod.find((s) => s.identity.isPause);
     const app = ofPod.find((s) => s.identity.container === 'compute-pi-digits');
