@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { InputRef } from '../pipeline/analyze.js';
 import { isS3Location, openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
-import { classify } from './pack.js';
+import { CGROUP_FILE, recognizeFile } from '../sources/recognize.js';
 
 /** The compacted tables every analyzed output holds (trends_daily may still be empty). */
 const REQUIRED_TABLES = ['discrepancy', 'samples'] as const;
@@ -57,10 +57,10 @@ const LOOSE_MAX_FILES = 200;
 
 /** A file `memgap pack` would take: a cgroup memory file by name, or a source it recognises by content. */
 async function packable(file: string): Promise<boolean> {
-  if (/^memory\.[a-z_.]+$/.test(path.basename(file)) || path.basename(file) === 'cgroup.path') return true;
+  if (CGROUP_FILE.test(path.basename(file))) return true;
   const info = await stat(file).catch(() => null);
   if (!info?.isFile() || info.size > LOOSE_MAX_BYTES) return false;
-  return classify(await readFile(file, 'utf8')).kind !== null;
+  return recognizeFile(await readFile(file, 'utf8')).some((r) => r.result.kind === 'source' || r.result.kind === 'facts');
 }
 
 async function packableFilesUnder(dir: string, found: string[], budget: { files: number }): Promise<void> {
