@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { podStory, renderStoryHtml, renderStoryMarkdown, renderStoryTable, type PodStory } from '../reports/pod-story.js';
 import { ClusterName } from '../model/bundle.js';
-import { openStore } from '../store/open-store.js';
+import { withReportEngine } from '../reports/data.js';
 import { requireTables } from './out-location.js';
 
 const FORMATS = ['table', 'md', 'html'] as const;
@@ -45,7 +45,7 @@ export async function runExplain(ref: string, opts: ExplainOptions): Promise<{ s
   const to = parseTime('--to', opts.to);
   if (from && to && from > to) throw new UsageError('--from is after --to');
   await requireTables(opts.out);
-  const story = await podStory(openStore(opts.out), namespace, pod, { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) });
+  const story = await withReportEngine(opts.out, (engine) => podStory(engine, namespace, pod, { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) }));
   if (story.clusters.length > 1) {
     // Two pods that share a name in two clusters are two pods: never one merged story.
     throw new UsageError(`${namespace}/${pod} exists in ${story.clusters.length} clusters (${story.clusters.join(', ')}); pick one with --cluster <name>`);

@@ -16,9 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ObjectNotFoundError } from '../errors.js';
-import { compactedKey, partitionPrefix, stagingOf } from '../outputs/layout.js';
-import type { TableName } from '../outputs/tables.js';
-import { forEachRowGroup } from '../read/parquet-read.js';
+import { compactedKey, stagingOf } from '../outputs/layout.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { COMPACTED_TABLES, localCompactionSql, readFilesSql, type CompactedTable } from './sql-steps.js';
@@ -169,7 +167,7 @@ async function compactPartition(conn: DuckDBConnection, work: WorkDir, table: Co
 }
 
 // ---------------------------------------------------------------------------------------------
-// Readers' shim until the trends and reports read through SQL: the compacted partition, streamed.
+// Which clusters a day has (the daily job's fan-out).
 
 /** Clusters with data on day `dt`, from the discrepancy/dt=<d>/ prefix. */
 export async function clustersOf(store: ObjectStore, dt: string): Promise<string[]> {
@@ -182,45 +180,3 @@ export async function clustersOf(store: ObjectStore, dt: string): Promise<string
   return [...clusters].sort();
 }
 
-/**
- * The columnar walk of a compacted partition: rows of each node in captured_at order (the file
- * is sorted by node, captured_at), which is the per-series order the aggregators need.
- */
-export async function scanPartition(
-  store: ObjectStore,
-  table: TableName,
-  dt: string,
-  cluster: string,
-  columns: readonly string[],
-  onRows: (cols: Record<string, ArrayLike<unknown>>, n: number) => void,
-): Promise<number> {
-  let total = 0;
-  for await (const o of store.list(partitionPrefix(table, dt, cluster))) {
-    if (!o.key.endsWith('.parquet') || o.key.slice(partitionPrefix(table, dt, cluster).length).includes('/')) continue;
-    await forEachRowGroup(await store.getBytes(o.key), columns, (c, n) => {
-      onRows(c, n);
-      total += n;
-    });
-  }
-  return total;
-}
-
-// Kept only for src/trends/bench.ts (the JS-aggregator bench), until it moves to the SQL trends:
-// the old hourly-part naming. Nothing in the pipeline writes or reads these any more.
-/** @deprecated */
-export interface HourManifest {
-  schema: 'memgap.compact/v1';
-  table: TableName;
-  dt: string;
-  cluster: string;
-  hour: string;
-  generation: string;
-  rows: number;
-  checksum: string;
-  parts: { key: string; rows: number; checksum: string }[];
-  captures: string[];
-}
-/** @deprecated */
-export const hourLabel = (hourMs: number) => new Date(hourMs).toISOString().slice(0, 13).replace(/[-:]/g, '');
-/** @deprecated */
-export const manifestKey = (table: TableName, dt: string, cluster: string, hourMs: number) => `${partitionPrefix(table, dt, cluster)}_compact_${hourLabel(hourMs)}.json`;

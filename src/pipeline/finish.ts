@@ -1,13 +1,17 @@
-import { writeDailyReport, type DailyReport } from '../reports/daily.js';
+import { openQueryEngine, type QueryEngine } from '../query/engine.js';
+import type { DailyReport } from '../reports/daily.js';
+import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
-import { buildDayTrends, type DayTrends } from '../trends/build.js';
+import { buildTrends, trendsKey } from '../trends/build.js';
+import { writeDailyReport } from '../reports/daily.js';
 import type { OnPhase, Partition } from './analyze.js';
 import { clustersOf, compactStaging } from './compact.js';
 
 export interface FinishedDay {
   dt: string;
   cluster: string;
-  trendsKey: string;
+  /** the trends_daily data file (local folder) or null (Iceberg) */
+  trendsKey: string | null;
   reportKeys: string[];
   totals: DailyReport['totals'];
 }
@@ -25,6 +29,8 @@ export interface FinishOptions {
   onPhase?: OnPhase;
   /** Compact leftover staging files with DuckDB first (default true; false where Athena compacts). */
   compact?: boolean;
+  /** The engine the trends and reports run on; default: DuckDB on `out` (which must then be a local folder). */
+  engine?: QueryEngine;
 }
 
 /**
@@ -35,26 +41,29 @@ export interface FinishOptions {
 export async function finishPartitions(out: ObjectStore, partitions: readonly Partition[], options: FinishOptions = {}): Promise<FinishSummary> {
   const summary: FinishSummary = { compacted: 0, trendRows: 0, reports: [], days: [] };
   if (options.compact !== false) summary.compacted = (await compactStaging(out, { onProgress: (d, t) => options.onPhase?.('compaction', d, t) })).partitions.length;
-  const trends: DayTrends[] = [];
-  for (const [i, { dt, cluster }] of partitions.entries()) {
-    trends.push(await buildDayTrends(out, dt, cluster));
-    options.onPhase?.('trends', i + 1, partitions.length);
-  }
-  for (const [i, t] of trends.entries()) {
-    const { keys, report } = await writeDailyReport(out, t);
-    summary.days.push({ dt: t.dt, cluster: t.cluster, trendsKey: t.key!, reportKeys: keys, totals: report.totals });
-    options.onPhase?.('reports', i + 1, trends.length);
+  const engine = options.engine ?? (await openLocalEngine(out));
+  try {
+    for (const [i, { dt, cluster }] of partitions.entries()) {
+      await buildTrends(engine, out, dt, cluster);
+      options.onPhase?.('trends', i + 1, partitions.length);
+    }
+    for (const [i, { dt, cluster }] of partitions.entries()) {
+      const { keys, report } = await writeDailyReport(out, engine, dt, cluster);
+      summary.days.push({ dt, cluster, trendsKey: out instanceof FsObjectStore ? trendsKey(dt, cluster) : null, reportKeys: keys, totals: report.totals });
+      options.onPhase?.('reports', i + 1, partitions.length);
+    }
+  } finally {
+    if (!options.engine) await engine.close();
   }
   for (const d of summary.days) summary.reports.push(...d.reportKeys);
   summary.trendRows = summary.days.reduce((a, d) => a + (d.totals.pods + d.totals.containers), 0);
   return summary;
 }
 
-/** trends_daily + the daily report of one (dt, cluster). */
-export async function buildDay(out: ObjectStore, dt: string, cluster: string): Promise<FinishedDay> {
-  const trends = await buildDayTrends(out, dt, cluster);
-  const { keys, report } = await writeDailyReport(out, trends);
-  return { dt, cluster, trendsKey: trends.key!, reportKeys: keys, totals: report.totals };
+/** DuckDB on a local output folder (the trends and reports of `memgap analyze`). */
+async function openLocalEngine(out: ObjectStore): Promise<QueryEngine> {
+  if (!(out instanceof FsObjectStore)) throw new Error('finishPartitions: give options.engine (Athena) for an output that is not a local folder');
+  return openQueryEngine(out.root);
 }
 
 /** The scheduled daily job: the UTC day before `now`, every cluster with discrepancy data that day (or the given ones). */

@@ -1,16 +1,15 @@
 /**
  * The daily report of one (dt, cluster): summary.json (the model), summary.md and a
  * self-contained index.html (inline CSS + SVG, no script, no network), under
- * reports/daily/dt=…/cluster=…/. Built from trends_daily plus one more streaming pass over the
- * day's discrepancy rows for the few pods that get a chart.
+ * reports/daily/dt=…/cluster=…/. Built by SQL from trends_daily plus the pod-level rows of the few
+ * pods that get a chart (src/reports/data.ts).
  */
 import { dailyReportPrefix } from '../outputs/layout.js';
-import { columnsOf, TABLES, type DiscrepancyRow, type TrendsDailyRow } from '../outputs/tables.js';
-import { scanPartition } from '../pipeline/compact.js';
+import type { DiscrepancyRow, TrendsDailyRow } from '../outputs/tables.js';
+import type { QueryEngine } from '../query/engine.js';
 import type { ObjectStore } from '../store/port.js';
-import type { DayTrends } from '../trends/build.js';
-import type { PeakKind } from '../trends/rules.js';
 import { CAUSE_COLORS, causesChart, decompositionChart, hasGap, podChart, POD_POINT_COLUMNS, type PodPoint, type PodSeries } from './charts.js';
+import { dayTrends, namespaceCauses, oomEvents, podPoints, type OomEvent } from './data.js';
 import { explainRow, mib } from './explain.js';
 import { esc } from './svg.js';
 
@@ -20,6 +19,9 @@ export const TOP_GAPS = 10;
 export const MAX_CHARTS = 8;
 export const NEAR_LIMIT_REPORT_PCT = 90;
 
+/** Which rule sized a recommended limit (trends_daily.recommendation_kind). */
+export type PeakKind = 'anonymous' | 'page-cache' | 'oom-killed';
+
 export interface DailyReport {
   schema: 'memgap.daily-report/v1';
   dt: string;
@@ -27,7 +29,8 @@ export interface DailyReport {
   totals: { discrepancyRows: number; pods: number; containers: number; nodes: number; leakSuspects: number; nearLimit: number; oomKills: number };
   topGaps: { namespace: string; pod: string; node: string; gapP50: number | null; gapP95: number | null; gapMax: number | null; cause: string | null; explanation: string | null; at: string | null }[];
   nearLimit: { namespace: string; pod: string; container: string | null; node: string; maxPctOfLimit: number; limitBytes: number | null; workingSetMax: number | null }[];
-  leakSuspects: { namespace: string; pod: string; container: string | null; level: string; node: string; rssSlopeBytesPerHour: number; rssMax: number | null }[];
+  /** memory: what grows (trends_daily.leak_memory: rss, shmem, rss+shmem) and slopeBytesPerHour its slope */
+  leakSuspects: { namespace: string; pod: string; container: string | null; level: string; node: string; memory: string; slopeBytesPerHour: number; rssSlopeBytesPerHour: number; rssMax: number | null }[];
   oomKills: { namespace: string; pod: string; container: string | null; node: string; oomKills: number; at: string[] }[];
   rightSizing: { namespace: string; pod: string; container: string; node: string; limitBytes: number | null; workingSetP95: number | null; workingSetMax: number | null; recommendedRequestBytes: number; recommendedLimitBytes: number; peak: PeakKind | null; reason: string }[];
   namespaceCauses: { namespace: string; causes: Record<string, number> }[];
@@ -36,60 +39,41 @@ export interface DailyReport {
 const podKey = (node: string, ns: string | null, pod: string | null) => `${node}\u0000${ns ?? ''}\u0000${pod ?? ''}`;
 const n0 = (s: string | null) => s ?? '(none)';
 
-/** The second pass: pod-row series and the widest-gap row of the chosen pods. */
-async function collectPods(store: ObjectStore, dt: string, cluster: string, wanted: Set<string>) {
-  const names = columnsOf(TABLES.discrepancy).map((c) => c.name);
+/** The chosen pods' chart series and widest-gap rows, from their pod-level rows of the day. */
+function collectPods(points: readonly DiscrepancyRow[], ooms: readonly OomEvent[]) {
   const series = new Map<string, PodSeries>();
   const widest = new Map<string, DiscrepancyRow>();
-  const lastOom = new Map<string, number>();
-  await scanPartition(store, 'discrepancy', dt, cluster, names, (c, n) => {
-    for (let i = 0; i < n; i++) {
-      const key = podKey(c.node![i] as string, c.namespace![i] as string | null, c.pod![i] as string | null);
-      if (!wanted.has(key)) continue;
-      let s = series.get(key);
-      if (!s) series.set(key, (s = { namespace: n0(c.namespace![i] as string | null), pod: n0(c.pod![i] as string | null), node: c.node![i] as string, points: [], oomAt: [] }));
-      const t = c.captured_at![i] as number;
-      const oom = c.oom_kill_count![i] as number | null;
-      if (oom !== null && c.level![i] === 'container') {
-        const ck = `${key}\u0000${c.container![i] ?? ''}`;
-        const prev = lastOom.get(ck);
-        if (prev !== undefined && oom !== prev) s.oomAt.push(t);
-        lastOom.set(ck, oom);
-      }
-      if (c.level![i] !== 'pod') continue;
-      const point: Record<string, unknown> = { at: t };
-      for (const name of POD_POINT_COLUMNS) if (name !== 'captured_at') point[name] = c[name]![i] ?? null;
-      s.points.push(point as PodPoint);
-      const gap = c.gap_bytes![i] as number | null;
-      const best = widest.get(key);
-      if (gap !== null && (!best || gap > (best.gap_bytes ?? Number.NEGATIVE_INFINITY))) {
-        const row: Record<string, unknown> = {};
-        for (const name of names) row[name] = c[name]![i] ?? null;
-        row.captured_at = new Date(t);
-        row.flags = (row.flags as string[] | null) ?? [];
-        widest.set(key, row as DiscrepancyRow);
-      }
-    }
-  });
+  for (const r of points) {
+    const key = podKey(r.node, r.namespace, r.pod);
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, points: [], oomAt: [] }));
+    const point: Record<string, unknown> = { at: r.captured_at.getTime() };
+    for (const name of POD_POINT_COLUMNS) if (name !== 'captured_at') point[name] = r[name] ?? null;
+    s.points.push(point as PodPoint);
+    const best = widest.get(key);
+    if (r.gap_bytes !== null && (!best || r.gap_bytes > (best.gap_bytes ?? Number.NEGATIVE_INFINITY))) widest.set(key, r);
+  }
+  for (const e of ooms) series.get(podKey(e.node, e.namespace, e.pod))?.oomAt.push(e.seen_at.getTime());
   return { series, widest };
 }
 
 /**
  * The report model, the pods charted over the day (OOM-killed, leaking, near the limit, widest
  * gaps; at most MAX_CHARTS) and the top-gap pods whose gap is decomposed (at most MAX_CHARTS).
+ * Read by SQL (src/reports/data.ts): the day's trends_daily rows, then the chosen pods' rows.
  */
-export async function buildDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ report: DailyReport; series: PodSeries[]; gapSeries: PodSeries[] }> {
-  const { dt, cluster, rows } = trends;
+export async function buildDailyReport(engine: QueryEngine, dt: string, cluster: string): Promise<{ report: DailyReport; series: PodSeries[]; gapSeries: PodSeries[] }> {
+  const rows = await dayTrends(engine, dt, cluster);
   const pods = rows.filter((r) => r.level === 'pod');
   const containers = rows.filter((r) => r.level === 'container');
-  const kindOf = new Map<TrendsDailyRow, PeakKind | null>(rows.map((r, i) => [r, trends.extras[i]?.kind ?? null]));
 
   const topGapPods = pods.filter((r) => (r.gap_max ?? 0) > 4096).sort((a, b) => (b.gap_max ?? 0) - (a.gap_max ?? 0)).slice(0, TOP_GAPS);
   const nearLimit = rows.filter((r) => r.container !== 'POD' && (r.max_pct_of_limit ?? 0) >= NEAR_LIMIT_REPORT_PCT).sort((a, b) => (b.max_pct_of_limit ?? 0) - (a.max_pct_of_limit ?? 0));
-  const leaks = rows.filter((r) => r.leak_suspect).sort((a, b) => (b.rss_slope_bytes_per_hour ?? 0) - (a.rss_slope_bytes_per_hour ?? 0));
+  const leaks = rows.filter((r) => r.leak_suspect).sort((a, b) => (b.leak_slope_bytes_per_hour ?? 0) - (a.leak_slope_bytes_per_hour ?? 0));
   const ooms = containers.filter((r) => (r.oom_kills ?? 0) > 0);
 
   const chartKeys: string[] = [];
+  const chosen = new Map<string, TrendsDailyRow>();
   const pushKey = (r: TrendsDailyRow) => {
     const k = podKey(r.node, r.namespace, r.pod);
     if (!chartKeys.includes(k) && chartKeys.length < MAX_CHARTS) chartKeys.push(k);
@@ -98,15 +82,22 @@ export async function buildDailyReport(store: ObjectStore, trends: DayTrends): P
   for (const r of leaks) pushKey(r);
   for (const r of nearLimit) pushKey(r);
   for (const r of topGapPods) pushKey(r);
-  const wanted = new Set([...chartKeys, ...topGapPods.map((r) => podKey(r.node, r.namespace, r.pod))]);
-  const { series, widest } = await collectPods(store, dt, cluster, wanted);
+  for (const r of rows) {
+    const k = podKey(r.node, r.namespace, r.pod);
+    if (!chosen.has(k) && (chartKeys.includes(k) || topGapPods.includes(r))) chosen.set(k, r);
+  }
+  const dayMs = Date.parse(`${dt}T00:00:00Z`);
+  const events = await oomEvents(engine, { fromMs: dayMs, toMs: dayMs + 86_400_000 - 1, cluster });
+  const { series, widest } = collectPods(await podPoints(engine, dt, cluster, [...chosen.values()]), events);
+  const seenAt = (r: TrendsDailyRow) => events.filter((e) => e.node === r.node && e.namespace === r.namespace && e.pod === r.pod && e.container === r.container).map((e) => e.seen_at.toISOString());
 
   const report: DailyReport = {
     schema: 'memgap.daily-report/v1',
     dt,
     cluster,
     totals: {
-      discrepancyRows: trends.inputRows,
+      // every discrepancy row belongs to exactly one series
+      discrepancyRows: rows.reduce((a, r) => a + r.samples, 0),
       pods: pods.length,
       containers: containers.length,
       nodes: new Set(rows.map((r) => r.node)).size,
@@ -119,19 +110,16 @@ export async function buildDailyReport(store: ObjectStore, trends: DayTrends): P
       return { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, gapP50: r.gap_p50, gapP95: r.gap_p95, gapMax: r.gap_max, cause: w?.cause ?? null, explanation: w ? explainRow(w) : null, at: w ? w.captured_at.toISOString() : null };
     }),
     nearLimit: nearLimit.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, maxPctOfLimit: r.max_pct_of_limit!, limitBytes: r.limit_bytes, workingSetMax: r.working_set_max })),
-    leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour!, rssMax: r.rss_max })),
-    oomKills: ooms.map((r) => ({
-      namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, oomKills: r.oom_kills!,
-      at: (series.get(podKey(r.node, r.namespace, r.pod))?.oomAt ?? []).map((t) => new Date(t).toISOString()),
-    })),
+    leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, memory: r.leak_memory ?? 'rss', slopeBytesPerHour: r.leak_slope_bytes_per_hour ?? 0, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour ?? 0, rssMax: r.rss_max })),
+    oomKills: ooms.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, oomKills: r.oom_kills!, at: seenAt(r) })),
     rightSizing: containers
       .filter((r) => r.recommended_limit_bytes !== null && r.recommended_request_bytes !== null)
       .map((r) => ({
         namespace: n0(r.namespace), pod: n0(r.pod), container: r.container!, node: r.node, limitBytes: r.limit_bytes, workingSetP95: r.working_set_p95, workingSetMax: r.working_set_max,
-        recommendedRequestBytes: r.recommended_request_bytes!, recommendedLimitBytes: r.recommended_limit_bytes!, peak: kindOf.get(r) ?? null, reason: r.recommendation_reason ?? '',
+        recommendedRequestBytes: r.recommended_request_bytes!, recommendedLimitBytes: r.recommended_limit_bytes!, peak: (r.recommendation_kind as PeakKind | null) ?? null, reason: r.recommendation_reason ?? '',
       }))
       .sort((a, b) => Math.abs((b.limitBytes ?? 0) - b.recommendedLimitBytes) - Math.abs((a.limitBytes ?? 0) - a.recommendedLimitBytes)),
-    namespaceCauses: trends.namespaceCauses,
+    namespaceCauses: await namespaceCauses(engine, dt, cluster),
   };
   const charted = (keys: string[]) => keys.map((k) => series.get(k)).filter((s): s is PodSeries => s !== undefined);
   return { report, series: charted(chartKeys), gapSeries: charted(topGapPods.map((r) => podKey(r.node, r.namespace, r.pod))).filter(hasGap).slice(0, MAX_CHARTS) };
@@ -149,11 +137,13 @@ function mdTable(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
 }
 
+const LEAK_MEMORY: Record<string, string> = { rss: 'RSS (anonymous)', shmem: 'tmpfs/shmem', 'rss+shmem': 'RSS + tmpfs/shmem' };
+
 function sections(r: DailyReport) {
   return {
     topGaps: { title: 'Top gaps: kubectl top vs docker stats', head: ['pod', 'node', 'gap p50', 'gap p95', 'gap max', 'cause', 'why'], rows: r.topGaps.map((g) => [who(g), g.node, mib(g.gapP50), mib(g.gapP95), mib(g.gapMax), g.cause ?? '', g.explanation ?? '']) },
     nearLimit: { title: `Near their limit (working set ≥ ${NEAR_LIMIT_REPORT_PCT} % of limit)`, head: ['container / pod', 'node', 'max % of limit', 'limit', 'working set max'], rows: r.nearLimit.map((x) => [who(x), x.node, pct(x.maxPctOfLimit), mib(x.limitBytes), mib(x.workingSetMax)]) },
-    leaks: { title: 'Leak suspects (RSS grows steadily)', head: ['container / pod', 'level', 'node', 'RSS slope', 'RSS max'], rows: r.leakSuspects.map((x) => [who(x), x.level, x.node, `${mib(x.rssSlopeBytesPerHour)}/h`, mib(x.rssMax)]) },
+    leaks: { title: 'Leak suspects (RSS or tmpfs/shmem grows steadily)', head: ['container / pod', 'level', 'node', 'what grows', 'slope', 'RSS max'], rows: r.leakSuspects.map((x) => [who(x), x.level, x.node, LEAK_MEMORY[x.memory] ?? x.memory, `${mib(x.slopeBytesPerHour)}/h`, mib(x.rssMax)]) },
     ooms: { title: 'OOM kills', head: ['container', 'node', 'kills', 'seen at (UTC)'], rows: r.oomKills.map((x) => [who(x), x.node, String(x.oomKills), x.at.map((a) => a.slice(11, 19)).join(', ')]) },
     sizing: { title: 'Right-sizing', head: ['container', 'limit now', 'ws p95', 'ws max', 'request →', 'limit →', 'peak made of', 'reason'], rows: r.rightSizing.map((x) => [who(x), x.limitBytes === null ? 'unlimited' : mib(x.limitBytes), mib(x.workingSetP95), mib(x.workingSetMax), mib(x.recommendedRequestBytes), mib(x.recommendedLimitBytes), x.peak ?? '', x.reason]) },
   };
@@ -191,10 +181,10 @@ export function renderHtml(r: DailyReport, series: PodSeries[], gapSeries: PodSe
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>memgap ${esc(r.cluster)} ${esc(r.dt)}</title><style>${REPORT_CSS}</style></head><body>${body.join('\n')}</body></html>\n`;
 }
 
-/** Writes the three report files; returns their keys. */
-export async function writeDailyReport(store: ObjectStore, trends: DayTrends): Promise<{ keys: string[]; report: DailyReport }> {
-  const { report, series, gapSeries } = await buildDailyReport(store, trends);
-  const prefix = dailyReportPrefix(trends.dt, trends.cluster);
+/** Writes the three report files of (dt, cluster), read through `engine`, to `store`; returns their keys. */
+export async function writeDailyReport(store: ObjectStore, engine: QueryEngine, dt: string, cluster: string): Promise<{ keys: string[]; report: DailyReport }> {
+  const { report, series, gapSeries } = await buildDailyReport(engine, dt, cluster);
+  const prefix = dailyReportPrefix(dt, cluster);
   const files: [string, string, string][] = [
     ['summary.json', JSON.stringify(report, null, 2) + '\n', 'application/json'],
     ['summary.md', renderMarkdown(report), 'text/markdown; charset=utf-8'],

@@ -3,10 +3,9 @@
  * each tool said when, why they differed, peak vs limit, OOM kills — as data, a terminal
  * table, Markdown, or a self-contained HTML page with the daily report's chart.
  */
-import { ObjectNotFoundError } from '../errors.js';
-import { columnsOf, TABLES, type DiscrepancyRow } from '../outputs/tables.js';
-import { clustersOf, scanPartition } from '../pipeline/compact.js';
-import type { ObjectStore } from '../store/port.js';
+import type { DiscrepancyRow } from '../outputs/tables.js';
+import type { QueryEngine } from '../query/engine.js';
+import { oomEvents, podDays, podNames, podRows, type OomEvent } from './data.js';
 import { explainRow, mib } from './explain.js';
 import { causesChart, decompositionChart, hasGap, podChart, type PodSeries } from './charts.js';
 import { REPORT_CSS } from './daily.js';
@@ -36,93 +35,50 @@ export interface PodStory {
   suggestions: string[];
 }
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** Days that have any partition, newest first (from the discrepancy listing). */
-async function knownDays(store: ObjectStore): Promise<string[]> {
-  const days = new Set<string>();
-  for await (const o of store.list('discrepancy/')) {
-    const m = /^discrepancy\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);
-    if (m) days.add(m[1]!);
-  }
-  return [...days].sort().reverse();
-}
-
-async function podRows(store: ObjectStore, namespace: string, pod: string, dts: string[], fromMs: number, toMs: number): Promise<{ rows: DiscrepancyRow[]; clusters: Set<string> }> {
-  const names = columnsOf(TABLES.discrepancy).map((c) => c.name);
-  const rows: DiscrepancyRow[] = [];
-  const clusters = new Set<string>();
-  for (const dt of dts) {
-    for (const cluster of await clustersOf(store, dt)) {
-      for (let attempt = 1; ; attempt++) {
-        const found: DiscrepancyRow[] = [];
-        try {
-          await scanPartition(store, 'discrepancy', dt, cluster, names, (c, n) => {
-            for (let i = 0; i < n; i++) {
-              if (c.pod![i] !== pod || c.namespace![i] !== namespace) continue;
-              const t = c.captured_at![i] as number;
-              if (t < fromMs || t > toMs) continue;
-              const row: Record<string, unknown> = {};
-              for (const name of names) row[name] = c[name]![i] ?? null;
-              row.captured_at = new Date(t);
-              row.flags = (row.flags as string[] | null) ?? [];
-              found.push(row as DiscrepancyRow);
-            }
-          });
-        } catch (err) {
-          if (err instanceof ObjectNotFoundError && attempt < 4) continue;
-          throw err;
-        }
-        if (found.length > 0) clusters.add(cluster);
-        rows.push(...found);
-        break;
-      }
-    }
-  }
-  rows.sort((a, b) => a.captured_at.getTime() - b.captured_at.getTime() || (a.level === b.level ? 0 : a.level === 'pod' ? -1 : 1) || (a.container ?? '').localeCompare(b.container ?? ''));
-  return { rows, clusters };
-}
-
 export interface StoryWindow {
   from?: Date;
   to?: Date;
+  /** Only this cluster's captures (the same namespace/pod can exist in several). */
+  cluster?: string;
 }
 
 /**
- * Without --from/--to the window is the latest day holding the pod (searching back day by day);
- * with only one bound, the other is 24 h away.
+ * Without --from/--to the window is the latest day holding the pod; with only one bound, the
+ * other is 24 h away. Read by SQL through `engine` (src/reports/data.ts): the pod's rows of the
+ * window and its OOM-kill events, never a whole partition.
  */
-export async function podStory(store: ObjectStore, namespace: string, pod: string, window: StoryWindow = {}): Promise<PodStory> {
+export async function podStory(engine: QueryEngine, namespace: string, pod: string, window: StoryWindow = {}): Promise<PodStory> {
+  const cluster = window.cluster;
   let fromMs: number;
   let toMs: number;
-  let found: Awaited<ReturnType<typeof podRows>>;
+  let rowsTo: number;
+  let days: { dt: string }[] | null = null;
   if (window.from || window.to) {
     toMs = window.to?.getTime() ?? window.from!.getTime() + DAY_MS;
     fromMs = window.from?.getTime() ?? toMs - DAY_MS;
-    found = await podRows(store, namespace, pod, daysBetween(fromMs, toMs), fromMs, toMs);
+    rowsTo = toMs;
   } else {
-    found = { rows: [], clusters: new Set() };
-    fromMs = toMs = Date.now();
-    for (const dt of await knownDays(store)) {
-      const start = Date.parse(`${dt}T00:00:00Z`);
-      found = await podRows(store, namespace, pod, [dt], start, start + DAY_MS - 1);
-      if (found.rows.length > 0) {
-        fromMs = start;
-        toMs = start + DAY_MS;
-        break;
-      }
-    }
+    days = await podDays(engine, namespace, pod, cluster);
+    const latest = days[0]?.dt;
+    fromMs = latest ? Date.parse(`${latest}T00:00:00Z`) : Date.now();
+    toMs = latest ? fromMs + DAY_MS : fromMs;
+    rowsTo = toMs - 1;
   }
-  const story = storyOf(namespace, pod, fromMs, toMs, found.rows, [...found.clusters].sort());
+  const w = { fromMs, toMs: rowsTo, namespace, pod, ...(cluster !== undefined ? { cluster } : {}) };
+  const rows = rowsTo >= fromMs ? await podRows(engine, w) : [];
+  const events = rows.length > 0 ? await oomEvents(engine, w) : [];
+  const story = storyOf(namespace, pod, fromMs, toMs, rows, [...new Set(rows.map((r) => r.cluster))].sort(), events);
   if (story.captures === 0) {
-    const days = window.from || window.to ? daysBetween(fromMs, toMs) : (await knownDays(store)).slice(0, SUGGESTION_DAYS);
-    story.suggestions = await similarPods(store, namespace, pod, days);
+    const recent = days ? null : daysBetween(fromMs, toMs);
+    story.suggestions = await similarPods(engine, namespace, pod, recent);
   }
   return story;
 }
 
 /** How many of the latest days are searched for a similar name when no window is given. */
 const SUGGESTION_DAYS = 7;
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function daysBetween(fromMs: number, toMs: number): string[] {
   const dts: string[] = [];
@@ -154,52 +110,42 @@ function workloadStems(pod: string): string[] {
   return stems;
 }
 
-async function similarPods(store: ObjectStore, namespace: string, pod: string, dts: readonly string[], max = 10): Promise<string[]> {
+/** Names seen on `dts` (default: the last SUGGESTION_DAYS days before now) that the typed pod may have meant. */
+async function similarPods(engine: QueryEngine, namespace: string, pod: string, dts: readonly string[] | null, max = 10): Promise<string[]> {
+  const to = dts?.at(-1) ?? dayOf(Date.now());
+  const from = dts?.[0] ?? dayOf(Date.parse(`${to}T00:00:00Z`) - (SUGGESTION_DAYS - 1) * DAY_MS);
+  // Every candidate starts with the shortest stem (or the typed name itself): one LIKE prefilters.
+  const prefix = workloadStems(pod).at(-1) ?? pod;
   const found = new Set<string>();
-  for (const dt of dts) {
-    for (const cluster of await clustersOf(store, dt)) {
-      try {
-        await scanPartition(store, 'discrepancy', dt, cluster, ['namespace', 'pod'], (c, n) => {
-          for (let i = 0; i < n; i++) {
-            const seen = { namespace: c.namespace![i] as string | null, pod: c.pod![i] as string | null };
-            if (seen.namespace === null || seen.pod === null) continue;
-            if (isSimilarPodName({ namespace, pod }, seen as { namespace: string; pod: string })) found.add(`${seen.namespace}/${seen.pod}`);
-          }
-        });
-      } catch (err) {
-        // A file compacted away under the scan: a suggestion list may miss it, nothing more.
-        if (!(err instanceof ObjectNotFoundError)) throw err;
-      }
-    }
+  for (const seen of await podNames(engine, from, to, prefix)) {
+    if (isSimilarPodName({ namespace, pod }, seen)) found.add(`${seen.namespace}/${seen.pod}`);
   }
   return [...found].sort().slice(0, max);
 }
 
 /** The story from the pod's rows (exported for tests: pure). */
-export function storyOf(namespace: string, pod: string, fromMs: number, toMs: number, rows: readonly DiscrepancyRow[], clusters: string[]): PodStory {
+export function storyOf(namespace: string, pod: string, fromMs: number, toMs: number, rows: readonly DiscrepancyRow[], clusters: string[], ooms: readonly OomEvent[] = []): PodStory {
   const podLevel = rows.filter((r) => r.level === 'pod');
   const containerRows = rows.filter((r) => r.level === 'container');
+  // A pod row without its own cgroup figures (no pod-level memory.stat captured) shows its containers' page cache summed.
+  const containerCache = new Map<string, number>();
+  for (const r of containerRows) {
+    if (r.cache_bytes === null) continue;
+    const k = `${r.node}|${r.captured_at.getTime()}`;
+    containerCache.set(k, (containerCache.get(k) ?? 0) + r.cache_bytes);
+  }
+  const cacheOf = (r: DiscrepancyRow) => r.cache_bytes ?? containerCache.get(`${r.node}|${r.captured_at.getTime()}`) ?? null;
   const timeline = podLevel.map((r) => ({
-    at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, dockerFormula: r.docker_formula, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: r.cache_bytes, shmem: r.shmem_bytes,
+    at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, dockerFormula: r.docker_formula, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: cacheOf(r), shmem: r.shmem_bytes,
     limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, gap: r.gap_bytes, gapPageCache: r.gap_page_cache_bytes, gapRounding: r.gap_rounding_bytes, gapSkew: r.gap_skew_bytes, gapResidual: r.gap_residual_bytes, cause: r.cause, flags: r.flags,
   }));
   let peak: PodStory['peak'] = null;
   for (const r of podLevel) {
     const ws = r.working_set_bytes ?? r.kubectl_top_bytes;
-    if (ws !== null && (peak === null || ws > peak.workingSet)) peak = { at: r.captured_at.toISOString(), workingSet: ws, limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, rss: r.rss_bytes, cache: r.cache_bytes };
+    if (ws !== null && (peak === null || ws > peak.workingSet)) peak = { at: r.captured_at.toISOString(), workingSet: ws, limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, rss: r.rss_bytes, cache: cacheOf(r) };
   }
-  const oomKills: PodStory['oomKills'] = [];
-  const last = new Map<string, { at: Date; count: number }>();
-  for (const r of containerRows) {
-    if (r.oom_kill_count === null) continue;
-    const k = `${r.node}/${r.container ?? ''}`;
-    const prev = last.get(k);
-    if (prev && r.oom_kill_count !== prev.count) {
-      const count = r.oom_kill_count > prev.count ? r.oom_kill_count - prev.count : r.oom_kill_count;
-      if (count > 0) oomKills.push({ container: r.container ?? '?', after: prev.at.toISOString(), at: r.captured_at.toISOString(), count });
-    }
-    last.set(k, { at: r.captured_at, count: r.oom_kill_count });
-  }
+  // The counter's rises with its reset rule, found by SQL (sql/pipeline/report-oom-events.sql).
+  const oomKills: PodStory['oomKills'] = ooms.map((e) => ({ container: e.container ?? '?', after: e.previous_at.toISOString(), at: e.seen_at.toISOString(), count: e.kills }));
   const causes: Record<string, number> = {};
   for (const r of podLevel) causes[r.cause] = (causes[r.cause] ?? 0) + 1;
   let widest: DiscrepancyRow | null = null;

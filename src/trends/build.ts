@@ -13,6 +13,7 @@ import path from 'node:path';
 import { partitionPrefix } from '../outputs/layout.js';
 import { columnsOf, TABLES } from '../outputs/tables.js';
 import { DUCKDB_TYPE, viewSql, type QueryEngine } from '../query/engine.js';
+import { writeDailyReport, type DailyReport } from '../reports/daily.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { pipelineStatement, stringLiteral } from './sql.js';
@@ -108,4 +109,19 @@ export async function buildTrends(engine: QueryEngine, store: ObjectStore, dt: s
   return { dt, cluster, key: null, rows: Number(n.rows[0]?.n ?? 0) };
 }
 
-export { aggregateDay, buildDayTrends, type DayTrends } from './legacy.js';
+export interface BuiltDay extends BuiltTrends {
+  /** keys of the daily report's files (index.html, summary.md, summary.json) */
+  reportKeys: string[];
+  totals: DailyReport['totals'];
+}
+
+/**
+ * trends_daily, then the daily report, of one (dt, cluster): the daily step. `engine` is DuckDB
+ * on the folder when `store` is a local folder (FsObjectStore), else Athena; the report files go
+ * to `store` either way.
+ */
+export async function buildDay(engine: QueryEngine, store: ObjectStore, dt: string, cluster: string): Promise<BuiltDay> {
+  const trends = await buildTrends(engine, store, dt, cluster);
+  const { keys, report } = await writeDailyReport(store, engine, dt, cluster);
+  return { ...trends, reportKeys: keys, totals: report.totals };
+}

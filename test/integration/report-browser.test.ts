@@ -17,8 +17,7 @@ import { dailyReportPrefix, rawKey } from '../../src/outputs/layout.js';
 import type { TrendsDailyRow } from '../../src/outputs/tables.js';
 import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
 import { finishPartitions, type FinishSummary } from '../../src/pipeline/finish.js';
-import { readParquetRows } from '../../src/read/parquet-read.js';
-import { TABLES } from '../../src/outputs/tables.js';
+import { dayTrends, withReportEngine } from '../../src/reports/data.js';
 import { DOCKER_STATS_COLOR, DOCKER_STATS_SERIES, GAP_LAYERS } from '../../src/reports/charts.js';
 import { podStory, renderStoryHtml } from '../../src/reports/pod-story.js';
 import type { DailyReport } from '../../src/reports/daily.js';
@@ -47,7 +46,7 @@ beforeAll(async () => {
   const summary = await analyze(await resolveInputs([path.join(root, 'raw')]), out);
   expect(summary.quarantined).toBe(0);
   finish = await finishPartitions(out, summary.partitions);
-  trends = await readParquetRows<TrendsDailyRow>(await out.getBytes(finish.days[0]!.trendsKey), TABLES.trends_daily);
+  trends = await withReportEngine(outDir, (engine) => dayTrends(engine, DT, 'demo'));
   const articleRaw = new FsObjectStore(path.join(root, 'article-raw'));
   for (const b of articleCaptures()) await articleRaw.put(rawKey(b.cluster, b.node, new Date(b.capturedAt)), gzipBundle(b));
   articleOut = new FsObjectStore(path.join(root, 'article-out'));
@@ -70,14 +69,20 @@ afterAll(async () => {
 const find = (pod: string, container: string | null) => trends.find((r) => r.pod?.startsWith(pod) && r.container === container);
 
 describe('the demo day trends (ground truth from src/demo/generator.ts)', () => {
-  it('flags the leaking pod and only it: anon +25 MiB/h', () => {
+  it('flags the leaking pod (anon +25 MiB/h) and the tmpfs grower (report-builder), and only them', () => {
     const leak = find('orders-api', 'orders-api')!;
     expect(leak.leak_suspect).toBe(true);
     // the curve is anon = 300 MiB + 25 MiB·h plus a ±3 MiB wobble: the slope is 25 MiB/h within 1 %
     expect(leak.rss_slope_bytes_per_hour! / MiB).toBeGreaterThan(24.75);
     expect(leak.rss_slope_bytes_per_hour! / MiB).toBeLessThan(25.25);
+    expect(leak.leak_memory).toBe('rss');
+    // shmem = min(380, 80 + 20·h) MiB: over 24 h a least-squares line of 13.8 MiB/h with R² 0.90
+    const builder = find('report-builder', 'builder')!;
+    expect(builder.leak_memory).toBe('shmem');
+    expect(builder.leak_slope_bytes_per_hour! / MiB).toBeGreaterThan(13);
+    expect(builder.leak_slope_bytes_per_hour! / MiB).toBeLessThan(14.5);
     const suspects = trends.filter((r) => r.leak_suspect && r.level === 'container').map((r) => r.pod);
-    expect(suspects).toEqual(['orders-api-6f5d4-k8j2m']);
+    expect(suspects.sort()).toEqual(['orders-api-6f5d4-k8j2m', 'report-builder-7d9f8']);
   });
 
   it('does not call page-cache growth a leak, and sizes its limit on anonymous memory', () => {
@@ -86,7 +91,8 @@ describe('the demo day trends (ground truth from src/demo/generator.ts)', () => 
     // active 40 + 12·h MiB and inactive 80 + 10·h MiB: the working set grows 12 MiB/h, RSS is flat (±2 MiB wobble)
     expect(ix.working_set_slope_bytes_per_hour! / MiB).toBeGreaterThan(11.5);
     expect(Math.abs(ix.rss_slope_bytes_per_hour! / MiB)).toBeLessThan(0.5);
-    expect(ix.recommendation_reason).toMatch(/active page cache/);
+    expect(ix.recommendation_kind).toBe('page-cache');
+    expect(ix.recommendation_reason).toMatch(/is mostly page cache \(active_file \d+\.\d MiB at the peak\)/);
   });
 
   it('counts the one OOM kill of batch/etl-nightly', () => {
@@ -154,7 +160,7 @@ describe('the HTML report in Chromium', () => {
   });
 
   it('renders `memgap explain` HTML for the OOM-killed pod the same way', async () => {
-    const story = await podStory(out, 'batch', 'etl-nightly-28f7x', { from: new Date(`${DT}T10:00:00Z`), to: new Date(`${DT}T18:00:00Z`) });
+    const story = await withReportEngine(outDir, (engine) => podStory(engine, 'batch', 'etl-nightly-28f7x', { from: new Date(`${DT}T10:00:00Z`), to: new Date(`${DT}T18:00:00Z`) }));
     expect(story.oomKills).toEqual([{ container: 'etl', after: `${DT}T13:45:14.000Z`, at: `${DT}T14:00:14.000Z`, count: 1 }]);
     const file = path.join(ARTIFACTS, 'explain-etl.html');
     await writeFile(file, renderStoryHtml(story));
@@ -360,7 +366,7 @@ describe('the docker stats line and the gap decomposition in Chromium', () => {
   });
 
   it('draws a pod with two captures as dots, docker stats on top, and its decomposition as two columns', async () => {
-    const story = await podStory(articleOut, 'default', 'busybox');
+    const story = await withReportEngine(articleOut.root, (engine) => podStory(engine, 'default', 'busybox'));
     expect(story.captures).toBe(2);
     const file = path.join(ARTIFACTS, 'explain-busybox.html');
     await writeFile(file, renderStoryHtml(story));
