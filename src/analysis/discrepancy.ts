@@ -72,12 +72,13 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
   const entities = matchSamples(samples);
   const docker = hostRunsDocker(ctx.host, samples);
   const versionFormula = dockerFormulaForVersion(ctx.host.dockerVersion ?? (ctx.host.containerRuntime?.startsWith('docker://') ? ctx.host.containerRuntime : undefined));
+  const nodeFormula = docker && versionFormula === 'unknown' ? formulaOfTheCli(entities, ctx) : versionFormula;
 
   const containers: ContainerAnalysis[] = [];
   const byPod = new Map<string, ContainerAnalysis[]>();
   for (const e of entities) {
     if (e.level !== 'container') continue;
-    const a = analyzeContainer(e, ctx, docker, versionFormula);
+    const a = analyzeContainer(e, ctx, docker, versionFormula, nodeFormula);
     containers.push(a);
     const podKey = podKeyOf(e);
     if (podKey) {
@@ -200,7 +201,30 @@ function decide(fits: { formula: DockerFormula; value: number }[]): Inference {
   return { formula: 'unknown', value: fits.every((f) => f.value === value) ? value : null };
 }
 
-function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versionFormula: DockerFormula): ContainerAnalysis {
+/**
+ * One CLI printed every row of a capture, so one formula made them all: when the figures that
+ * decide (inferFormula) all name the same formula, it is the node's, also for the containers whose
+ * own figure does not decide or that have no `docker stats` row. Figures naming different formulas
+ * (sampled at different instants) decide nothing for the others.
+ */
+function formulaOfTheCli(entities: readonly Entity[], ctx: CaptureContext): DockerFormula {
+  const decided = new Set<DockerFormula>();
+  for (const e of entities) {
+    const cli = e.level === 'container' ? e.bySource['docker-cli']?.reported : null;
+    const side = cli ? dockerSide(e, ctx.capturedAt) : null;
+    if (!cli || !side) continue;
+    const { formula } = inferFormula(cli, side);
+    if (formula !== 'unknown') decided.add(formula);
+  }
+  return decided.size === 1 ? [...decided][0]! : 'unknown';
+}
+
+/** Whether the CLI printing `value` could have shown `printed` (exactly, or within its rounding plus a page of fuzz). */
+function fitsPrinted(printed: ReportedValue, value: number | null): boolean {
+  return value !== null && (printsAs(value, printed.text) || Math.abs(value - printed.bytes) <= printed.uncertaintyBytes + PAGE_TOLERANCE_BYTES);
+}
+
+function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versionFormula: DockerFormula, nodeFormula: DockerFormula): ContainerAnalysis {
   const id = e.identity;
   const flags = new Set<string>();
   const memory = mergedMemory(e);
@@ -209,10 +233,16 @@ function analyzeContainer(e: Entity, ctx: CaptureContext, docker: boolean, versi
 
   let formula = versionFormula;
   let dockerFromStat = side ? dockerStatsFromStat(formula, side.usage, side.stat) : null;
-  if (formula === 'unknown' && cli && side) {
-    const inferred = inferFormula(cli, side);
-    formula = inferred.formula;
-    dockerFromStat = inferred.value;
+  if (formula === 'unknown' && side) {
+    const own = cli ? inferFormula(cli, side) : { formula: 'unknown' as const, value: null };
+    const fromNode = nodeFormula === 'unknown' ? null : dockerStatsFromStat(nodeFormula, side.usage, side.stat);
+    if (own.formula === 'unknown' && fromNode !== null && (!cli || fitsPrinted(cli, fromNode))) {
+      formula = nodeFormula;
+      dockerFromStat = fromNode;
+    } else {
+      formula = own.formula;
+      dockerFromStat = own.value;
+    }
     if (formula !== 'unknown') flags.add('formula-inferred');
   }
 

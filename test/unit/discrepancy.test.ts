@@ -219,6 +219,46 @@ describe('discrepancy: causes', () => {
       expect(r.gap_residual_bytes).toBe(0);
     });
 
+    it('one CLI printed every row: a figure that decides names the formula of the containers with no docker stats row', () => {
+      // Pod A as in the one-page case above: its "2.148MiB" reproduces only under the legacy formula.
+      const statA = { total_rss: 2_252_800, total_cache: 1_052_672, cache: 1_052_672, total_active_file: 4096, total_inactive_file: 1_048_576, total_shmem: 0 };
+      const podA = [kubelet(2_256_896, 3_305_472), cgroupV1(statA, 3_305_472), appCli('2.148MiB', 2.148 * MiB, 0.0005 * MiB)];
+      // Pod B, no docker stats row: rss 50 MiB, active 20 MiB, inactive 10 MiB → cache 30, usage 80, working set 70 MiB.
+      const uidB = '7d0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+      const idB = 'e'.repeat(64);
+      const statB = { total_rss: 50 * MiB, total_cache: 30 * MiB, cache: 30 * MiB, total_active_file: 20 * MiB, total_inactive_file: 10 * MiB };
+      const podB = [
+        makeSample('kubelet', { sampledAt: AT, identity: { level: 'container', namespace: 'default', pod: 'worker', podUid: uidB, container: 'worker' }, memory: { workingSet: 70 * MiB, usage: 80 * MiB } }),
+        makeSample('cgroup', { sampledAt: AT, identity: { level: 'container', podUid: uidB, containerId: idB, cgroupPath: `/kubepods/besteffort/pod${uidB}/${idB}` }, memory: cgroupQuantities(statB, 1, { usage: 80 * MiB, limit: 'unlimited' }), stat: statB, cgroupVersion: 1 }),
+      ];
+      const worker = (all: ReturnType<typeof rows>) => all.find((x) => x.level === 'container' && x.container === 'worker')!;
+
+      const alone = worker(rows(podB, {}));
+      expect(alone.docker_formula).toBe('unknown');
+      expect(alone.docker_stats_bytes).toBeNull();
+
+      const r = worker(rows([...podA, ...podB], {}));
+      expect(r.docker_formula).toBe('legacy');
+      expect(r.flags).toContain('formula-inferred');
+      // legacy: usage − cache = 80 − 30 = 50 MiB; gap = 70 − 50 = 20 MiB = the active page cache
+      expect(r.docker_stats_bytes).toBe(50 * MiB);
+      expect(r.gap_bytes).toBe(20 * MiB);
+      expect(r.gap_page_cache_bytes).toBe(20 * MiB);
+
+      // A third figure that decides 'modern' (rss 10, active 2, inactive 1 MiB: "12MiB" is usage − inactive only)
+      // contradicts pod A: then no figure speaks for the others.
+      const uidC = '9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a';
+      const idC = 'f'.repeat(64);
+      const statC = { total_rss: 10 * MiB, total_cache: 3 * MiB, cache: 3 * MiB, total_active_file: 2 * MiB, total_inactive_file: MiB };
+      const podC = [
+        makeSample('cgroup', { sampledAt: AT, identity: { level: 'container', podUid: uidC, containerId: idC, cgroupPath: `/kubepods/besteffort/pod${uidC}/${idC}` }, memory: cgroupQuantities(statC, 1, { usage: 13 * MiB, limit: 'unlimited' }), stat: statC, cgroupVersion: 1 }),
+        makeSample('docker-cli', { identity: { level: 'container', containerId: idC.slice(0, 12), runtimeName: `k8s_c_c_default_${uidC}_0`, namespace: 'default', pod: 'c', podUid: uidC, container: 'c' }, reported: { bytes: 12 * MiB, uncertaintyBytes: 0.005 * MiB, text: '12MiB' } }),
+      ];
+      const mixed = rows([...podA, ...podB, ...podC], {});
+      expect(mixed.find((x) => x.container === 'c')!.docker_formula).toBe('modern');
+      expect(worker(mixed).docker_formula).toBe('unknown');
+    });
+
     it('a known Docker 1.13.1 host needs no inference: raw usage from memory.stat', () => {
       const r = containerRow(rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE)], { dockerVersion: '1.13.1' }), 'busybox');
       expect(r.docker_formula).toBe('raw-usage');
