@@ -3,6 +3,8 @@
  * Every sentence is derived from the row's own decomposition (analysis/discrepancy.ts), so
  * it never claims more than the numbers show.
  */
+import { shmemShareOfPageCache } from '../analysis/discrepancy.js';
+import type { DockerFormula } from '../analysis/formulas.js';
 import type { HostFacts } from '../model/bundle.js';
 import type { DiscrepancyRow } from '../outputs/tables.js';
 
@@ -48,7 +50,7 @@ export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
   }
   parts.push(`${who(row)}: kubectl top says ${mib(top)}, ${docker} says ${mib(ds)} (gap ${mib(row.gap_bytes)}).`);
   const pageCache = row.gap_page_cache_bytes ?? 0;
-  const shmemPart = row.docker_formula === 'legacy' && row.shmem_bytes !== null && pageCache > 0 ? Math.min(row.shmem_bytes, pageCache) : 0;
+  const shmemPart = shmemShareOfPageCache(row.docker_formula as DockerFormula, row.shmem_bytes, pageCache);
   const activeCache = pageCache - shmemPart;
   if (Math.abs(activeCache) > 4096) {
     if (activeCache > 0) parts.push(`kubectl top counts ${mib(activeCache)} of active page cache that ${docker} subtracts; reclaimable under pressure, yet kubelet eviction counts it.`);
