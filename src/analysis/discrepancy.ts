@@ -70,6 +70,7 @@ export function hostRunsDocker(host: HostFacts, samples: readonly Sample[]): boo
 
 export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext): DiscrepancyRow[] {
   const entities = matchSamples(samples);
+  spreadPodTop(entities);
   const docker = hostRunsDocker(ctx.host, samples);
   const versionFormula = dockerFormulaForVersion(ctx.host.dockerVersion ?? (ctx.host.containerRuntime?.startsWith('docker://') ? ctx.host.containerRuntime : undefined));
   const nodeFormula = docker && versionFormula === 'unknown' ? formulaOfTheCli(entities, ctx) : versionFormula;
@@ -94,6 +95,24 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
   for (const podKey of podKeys) rows.push(analyzePod(podEntities.get(podKey) ?? null, byPod.get(podKey) ?? [], ctx, docker));
   rows.sort(compareRows);
   return rows;
+}
+
+/**
+ * A pasted `kubectl top pod` (no --containers) prints the sum of the pod's app containers
+ * (DOMAIN §3.6): with exactly one app container that sum is the container's own figure, so the
+ * container row can decompose it. Pods of several containers keep it on the pod row only.
+ */
+function spreadPodTop(entities: readonly Entity[]): void {
+  const apps = new Map<string, Entity[]>();
+  for (const e of entities) {
+    const key = e.level === 'container' && !e.identity.isPause ? podKeyOf(e) : null;
+    if (key) apps.set(key, [...(apps.get(key) ?? []), e]);
+  }
+  for (const pod of entities) {
+    const printed = pod.level === 'pod' ? pod.bySource['kubectl-top'] : undefined;
+    const members = printed ? apps.get(podKeyOf(pod) ?? '') : undefined;
+    if (printed && members?.length === 1) members[0]!.bySource['kubectl-top'] ??= printed;
+  }
 }
 
 function podKeyOf(e: Entity): string | null {

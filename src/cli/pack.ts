@@ -295,7 +295,7 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
         if (ns) {
           paste.namespace = ns;
           f.note = `namespace ${ns}, the kubelet summary's for these pods`;
-        } else f.note = 'no namespace (no NAMESPACE column, no -n, not in the kubelet summary): rows cannot be joined by pod';
+        } else f.note = 'no namespace (no NAMESPACE column, no -n, no kubelet summary naming these pods): rows join only by a pod name no two namespaces share';
       }
     }
     const value = f.key === 'kubectlTop' ? [f.value] : f.value;

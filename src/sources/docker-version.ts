@@ -25,6 +25,8 @@ export interface DockerVersionFacts {
 }
 
 export interface DockerInfoFacts {
+  /** ` Version:` of the `Client:` block that docker info prints since 20.10 (the CLI's version). */
+  clientVersion: string | null;
   serverVersion: string | null;
   cgroupDriver: 'cgroupfs' | 'systemd' | null;
   cgroupVersion: 1 | 2 | null;
@@ -145,7 +147,13 @@ function cgroupVersionOf(v: string | null): 1 | 2 | null {
 export function parseDockerInfoText(text: string): Parsed<DockerInfoFacts> {
   if (text.length > MAX_TEXT) return { ok: false, reason: 'too long for docker info output' };
   const found = new Map<string, string>();
+  let inClient = false;
+  let clientVersion: string | null = null;
   for (const line of splitLines(text)) {
+    if (/^Client\b[^:]*:/.test(line)) inClient = true;
+    else if (/^\S/.test(line)) inClient = false;
+    const cv = inClient ? /^ Version:[ \t]*(\S{1,64})$/.exec(line) : null;
+    if (cv) clientVersion ??= versionOrNull(cv[1]);
     const m = /^ {0,2}(Server Version|Cgroup Driver|Cgroup Version|Kernel Version|Name):[ \t]*(\S{1,256})$/.exec(line);
     if (m && !found.has(m[1]!)) found.set(m[1]!, m[2]!);
   }
@@ -153,6 +161,7 @@ export function parseDockerInfoText(text: string): Parsed<DockerInfoFacts> {
   const rawDriver = found.get('Cgroup Driver') ?? null;
   const rawVersion = found.get('Cgroup Version') ?? null;
   const value: DockerInfoFacts = {
+    clientVersion,
     serverVersion: versionOrNull(found.get('Server Version')),
     cgroupDriver: driverOf(rawDriver),
     cgroupVersion: cgroupVersionOf(rawVersion),
@@ -173,9 +182,11 @@ export function parseDockerInfoJson(json: unknown): Parsed<DockerInfoFacts> {
   };
   if (str('ServerVersion') === null && str('CgroupDriver') === null) return { ok: false, reason: 'no ServerVersion or CgroupDriver key' };
   const name = str('Name');
+  const client = own(json, 'ClientInfo');
   return {
     ok: true,
     value: {
+      clientVersion: isRecord(client) ? versionOrNull(own(client, 'Version')) : null,
       serverVersion: versionOrNull(str('ServerVersion')),
       cgroupDriver: driverOf(str('CgroupDriver')),
       cgroupVersion: cgroupVersionOf(str('CgroupVersion')),

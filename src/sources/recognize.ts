@@ -283,9 +283,11 @@ function dockerVersionFacts(v: { client: string | null; server: string | null; k
   return { kind: 'facts', facts, what: 'docker version', ...(note ? { note } : {}) };
 }
 
-function dockerInfoFacts(v: { serverVersion: string | null; cgroupDriver: string | null; cgroupVersion: 1 | 2 | null; kernel: string | null }): Recognition {
+function dockerInfoFacts(v: { clientVersion: string | null; serverVersion: string | null; cgroupDriver: string | null; cgroupVersion: 1 | 2 | null; kernel: string | null }): Recognition {
   const facts: FactClaim[] = [];
-  if (v.serverVersion) facts.push({ key: 'dockerVersion', value: v.serverVersion, weak: true });
+  // The Client: block (docker info ≥ 20.10) names the CLI, whose formula docker stats uses; the daemon's version only fills.
+  if (v.clientVersion) facts.push({ key: 'dockerVersion', value: v.clientVersion });
+  else if (v.serverVersion) facts.push({ key: 'dockerVersion', value: v.serverVersion, weak: true });
   if (v.cgroupDriver) facts.push({ key: 'cgroupDriver', value: v.cgroupDriver });
   if (v.cgroupVersion) facts.push({ key: 'cgroupVersion', value: v.cgroupVersion });
   if (v.kernel) facts.push({ key: 'kernel', value: v.kernel });
@@ -417,17 +419,17 @@ export function recognizeSegment(body: string, command: string | null): Recognit
     const namespace = hasNamespaceColumn ? null : top?.namespace ?? null;
     return { kind: 'source', key: 'kubectlTop', value: { text: body, ...(namespace ? { namespace } : {}) }, what: 'kubectl top table' };
   }
-  if (/^Client\b[^:\n]*:|^Server\b[^:\n]*:/m.test(body) && /^\s+Version:/m.test(body)) {
-    const v = parseDockerVersionText(body);
-    return v.ok ? dockerVersionFacts(v.value) : { kind: 'skip', reason: `docker version: ${v.reason}` };
+  if (looksLikeKubectlVersion(body)) {
+    const v = parseKubectlVersion(body);
+    return v.ok ? kubectlVersionFacts(v.value) : { kind: 'skip', reason: `kubectl version: ${v.reason}` };
   }
   if (/^ {0,2}(Server Version|Cgroup Driver):/m.test(body)) {
     const v = parseDockerInfoText(body);
     return v.ok ? dockerInfoFacts(v.value) : { kind: 'skip', reason: `docker info: ${v.reason}` };
   }
-  if (looksLikeKubectlVersion(body)) {
-    const v = parseKubectlVersion(body);
-    return v.ok ? kubectlVersionFacts(v.value) : { kind: 'skip', reason: `kubectl version: ${v.reason}` };
+  if (/^Client\b[^:\n]*:|^Server\b[^:\n]*:/m.test(body) && /^\s+Version:/m.test(body)) {
+    const v = parseDockerVersionText(body);
+    return v.ok ? dockerVersionFacts(v.value) : { kind: 'skip', reason: `docker version: ${v.reason}` };
   }
   if (/^container_memory_(usage_bytes|rss|cache)\b/m.test(body)) return { kind: 'source', key: 'kubeletCadvisorMetrics', value: body, what: 'kubelet /metrics/cadvisor' };
   if (/^(container|pod|node)_memory_working_set_bytes\b/m.test(body)) return { kind: 'source', key: 'kubeletResourceMetrics', value: body, what: 'kubelet /metrics/resource' };
