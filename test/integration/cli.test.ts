@@ -2,38 +2,28 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureBundle } from '../../src/model/bundle.js';
 import { articleCaptures, gzipBundle } from '../../src/demo/generator.js';
+import { buildCli, type CliBuild } from './helpers/cli-process.js';
 
 const REAL = path.resolve('test/fixtures/real');
 let dir: string;
-let stdout: string[];
+let cli: CliBuild;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'memgap-cli-'));
+  cli = await buildCli();
 });
 afterAll(async () => {
+  cli?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string }> {
-  stdout = [];
-  process.exitCode = undefined;
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(argv);
-    return { code, out: stdout.join('') };
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-    process.exitCode = undefined;
-  }
+/** The CLI as a child process: its exit code and stdout. */
+async function run(...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await cli.run(argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('memgap CLI', () => {
@@ -59,7 +49,7 @@ describe('memgap CLI', () => {
     const packed = await run('pack', loose, '--cluster', 'incident-1', '--node', 'node-a', '--at', '2026-11-27T05:30:57Z', '-o', bundleFile, '--json');
     expect(packed.code).toBe(0);
     const report = JSON.parse(packed.out);
-    expect(report.used.map((u: { as: string }) => u.as).sort()).toEqual(['cgroups', 'cgroups', 'cgroups', 'cgroups', 'dockerStatsTable', 'kubeletCadvisorMetrics', 'kubeletSummary']);
+    expect(report.used.map((u: { as: string }) => u.as).sort()).toEqual(['cgroups', 'cgroups', 'cgroups', 'cgroups', 'docker stats table', 'kubelet /metrics/cadvisor', 'kubelet /stats/summary']);
     expect(report.skipped).toEqual([{ file: 'notes.txt', reason: 'not a recognised source' }]);
     const bundle = CaptureBundle.parse(JSON.parse(gunzipSync(await readFile(bundleFile)).toString()));
     expect(bundle.sources.cgroups?.[0]?.path).toMatch(/^\/kubepods\/burstable\/pod0f1e2d3c/);

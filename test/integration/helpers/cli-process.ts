@@ -4,7 +4,7 @@
  * as a child process. Exit codes, stderr lines and broken pipes are the real ones.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,14 +26,18 @@ export async function buildCli(): Promise<CliBuild> {
   const dir = path.resolve('.tmp', `cli-test-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'cli.mjs');
+  // The ingest worker sits beside the CLI bundle, as in dist/ (analyze runs it on worker threads).
+  const entryPoints: Record<string, string> = { cli: 'src/cli/main.ts' };
+  if (existsSync('src/pipeline/ingest-worker.ts')) entryPoints['ingest-worker'] = 'src/pipeline/ingest-worker.ts';
   await build({
-    entryPoints: ['src/cli/main.ts'],
+    entryPoints,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
     packages: 'external',
-    outfile: file,
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
