@@ -53,14 +53,25 @@ function fullIdsOf(samples: readonly Sample[]): Map<string, string[]> {
 export function matchSamples(samples: readonly Sample[]): Entity[] {
   const uidByName = new Map<string, string>();
   const podNames = new Map<string, { namespace: string; pod: string }>();
+  // A pod name without its namespace (a dockershim name cut short by hand): only a name no two
+  // namespaces share in the capture says which pod.
+  const uidsByPod = new Map<string, Set<string>>();
   for (const s of samples) {
     const id = s.identity;
     if (id.podUid && id.namespace && id.pod) {
       uidByName.set(`${id.namespace}/${id.pod}`, id.podUid);
       podNames.set(id.podUid, { namespace: id.namespace, pod: id.pod });
+      const uids = uidsByPod.get(id.pod) ?? new Set<string>();
+      uids.add(id.podUid);
+      uidsByPod.set(id.pod, uids);
     }
   }
-  const uidOf = (id: Identity): string | null => id.podUid ?? (id.namespace && id.pod ? uidByName.get(`${id.namespace}/${id.pod}`) : undefined) ?? null;
+  const uidOfPodAlone = (pod: string): string | undefined => {
+    const uids = uidsByPod.get(pod);
+    return uids?.size === 1 ? [...uids][0] : undefined;
+  };
+  const uidOf = (id: Identity): string | null =>
+    id.podUid ?? (id.pod ? (id.namespace ? uidByName.get(`${id.namespace}/${id.pod}`) : uidOfPodAlone(id.pod)) : undefined) ?? null;
 
   // What each full id is: a cgroup path gives uid + id, a name elsewhere gives uid + container,
   // joined where a sample's id stands for exactly one full id. Ids that start several full ids are

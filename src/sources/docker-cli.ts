@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { InvalidSnapshotError } from '../errors.js';
 import { makeSample, type ReportedValue, type Sample } from '../model/sample.js';
 import { tryParseHumanBytes } from './human-units.js';
-import { parseDockershimName } from './identity.js';
+import { parseDockershimName, parseDockershimPrefix } from './identity.js';
 import type { SourceParser } from './types.js';
 
 type CliSource = 'dockerStats' | 'dockerStatsTable';
@@ -63,10 +63,11 @@ function identityOf(id: string | null, name: string | null) {
       isPause: shim.isPause,
     };
   }
-  // A dockershim sandbox name cut short by hand (the seed article prints `k8s_POD_busybox_<省略>`)
-  // no longer parses, but its `k8s_POD_` prefix still says it is the pause container.
-  const pause = runtimeName?.startsWith('k8s_POD_') ?? false;
-  return { level: 'container' as const, containerId: id, runtimeName, isPause: pause, ...(pause ? { container: 'POD' } : {}) };
+  // A dockershim name cut short by hand (the seed article prints `k8s_POD_busybox_<省略>`) no
+  // longer parses in full, but its whole leading fields still say which container of which pod.
+  const cut = runtimeName ? parseDockershimPrefix(runtimeName) : null;
+  if (cut) return { level: 'container' as const, containerId: id, runtimeName, isPause: cut.isPause, container: cut.container, pod: cut.pod, namespace: cut.namespace };
+  return { level: 'container' as const, containerId: id, runtimeName, isPause: false };
 }
 
 function cliSample(id: string | null, name: string | null, usage: ReturnType<typeof memUsage>): Sample {

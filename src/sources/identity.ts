@@ -27,6 +27,25 @@ export function parseDockershimName(name: string): DockershimName | null {
   return { container, pod, namespace, podUid, attempt: Number(attemptText), isPause: container === 'POD' };
 }
 
+/** Kubernetes object names: a container and a namespace are DNS labels, a pod a DNS subdomain. */
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/**
+ * What a dockershim name cut short by hand still tells (the seed article prints
+ * `k8s_POD_busybox_<省略>`): the leading fields that are still whole, valid Kubernetes names.
+ * `null` unless the name starts `k8s_<container>_`; the pod and namespace only while valid.
+ */
+export function parseDockershimPrefix(name: string): { container: string; pod: string | null; namespace: string | null; isPause: boolean } | null {
+  const parts = (name.startsWith('/') ? name.slice(1) : name).split('_');
+  if (parts[0] !== 'k8s' || parts.length < 3) return null;
+  const container = parts[1]!;
+  if (container !== 'POD' && !DNS_LABEL.test(container)) return null;
+  const pod = DNS_SUBDOMAIN.test(parts[2]!) ? parts[2]! : null;
+  const namespace = pod !== null && parts.length > 3 && DNS_LABEL.test(parts[3]!) ? parts[3]! : null;
+  return { container, pod, namespace, isPause: container === 'POD' };
+}
+
 export interface CgroupPathIdentity {
   qos: 'guaranteed' | 'burstable' | 'besteffort';
   podUid: string;

@@ -57,6 +57,17 @@ describe('identity across sources', () => {
     expect(entities.filter((e) => e.identity.isPause)).toHaveLength(0);
   });
 
+  it('a name cut short by hand (k8s_POD_busybox_<省略>) joins its pod when no other namespace has a pod of that name', () => {
+    const kubeletApp = makeSample('kubelet', { identity: { level: 'container', namespace: 'default', pod: 'busybox', podUid: UID, container: 'busybox' } });
+    const cut = makeSample('docker-cli', { identity: { level: 'container', containerId: 'db369d0c34bd', runtimeName: 'k8s_POD_busybox_<省略>', pod: 'busybox', container: 'POD', isPause: true } });
+    const joined = matchSamples([kubeletApp, cut]).find((e) => e.bySource['docker-cli'])!;
+    expect(joined.identity).toMatchObject({ podUid: UID, namespace: 'default', pod: 'busybox', container: 'POD', isPause: true });
+    // a second `busybox` pod in another namespace: the cut name no longer says which
+    const other = makeSample('kubelet', { identity: { level: 'container', namespace: 'test', pod: 'busybox', podUid: '0f1e2d3c-aaaa-bbbb-cccc-000000000002', container: 'busybox' } });
+    const apart = matchSamples([kubeletApp, other, cut]).find((e) => e.bySource['docker-cli'])!;
+    expect(apart.identity.podUid).toBeNull();
+  });
+
   it('keeps what cannot be matched, with what it knows', () => {
     const entities = matchSamples([makeSample('docker-cli', { identity: { level: 'container', containerId: 'c0ffee123456', runtimeName: 'nginx' } })]);
     expect(entities).toHaveLength(1);

@@ -99,8 +99,8 @@ describe('parseDockerStatsTable', () => {
     'reads the seed article row with its elided name (%s)',
     (file) => {
       const [s] = parseDockerStatsTable(text('synthetic/a', file), ctx);
-      // name kept as printed; the full dockershim parse fails, only the k8s_POD_ prefix is read
-      expect(s!.identity).toMatchObject({ containerId: 'db369d0c34bd', runtimeName: 'k8s_POD_busybox_<省略>', isPause: true, container: 'POD', pod: null, namespace: null });
+      // name kept as printed; the full dockershim parse fails, its whole leading fields are read: POD of pod busybox
+      expect(s!.identity).toMatchObject({ containerId: 'db369d0c34bd', runtimeName: 'k8s_POD_busybox_<省略>', isPause: true, container: 'POD', pod: 'busybox', namespace: null });
       // 620 × 1024 = 634880 ± 51.2; 7.69 × 2^30 = 8257074626.56 ± 536870.912
       expect(s!.reported).toEqual({ bytes: 634880, uncertaintyBytes: 51.2, text: '620KiB' });
       expect(s!.reportedLimit!.bytes).toBeCloseTo(7.69 * GiB, 3);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCgroupPath, parseDockershimName, sameContainerId } from '../../../src/sources/identity.js';
+import { parseCgroupPath, parseDockershimName, parseDockershimPrefix, sameContainerId } from '../../../src/sources/identity.js';
 
 const real = (f: string): string => readFileSync(new URL(`../../fixtures/real/${f}`, import.meta.url), 'utf8');
 const ID = '7cf2b443c99a25906e647b04b57505c66f75eddc7964ebe2c2cb7e8aec3c818a';
@@ -134,5 +134,21 @@ describe('sameContainerId', () => {
     expect(sameContainerId(ID.slice(0, 12), ID)).toBe(true);
     expect(sameContainerId(ID, ID.slice(0, 11))).toBe(false);
     expect(sameContainerId(ID, `0${ID.slice(1)}`)).toBe(false);
+  });
+});
+
+describe('parseDockershimPrefix (a dockershim name cut short by hand)', () => {
+  it.each([
+    // the seed article: the pod name survives, the namespace was replaced by <省略>
+    ['k8s_POD_busybox_<省略>', { container: 'POD', pod: 'busybox', namespace: null, isPause: true }],
+    ['k8s_web_web-0_shop', { container: 'web', pod: 'web-0', namespace: 'shop', isPause: false }],
+    ['/k8s_web_web-0_shop_4f1c', { container: 'web', pod: 'web-0', namespace: 'shop', isPause: false }],
+    // cut inside the pod name with an ellipsis: the pod is not a whole name any more
+    ['k8s_POD_busyb…', { container: 'POD', pod: null, namespace: null, isPause: true }],
+  ])('%s', (name, want) => {
+    expect(parseDockershimPrefix(name)).toEqual(want);
+  });
+  it.each(['k8s_POD', 'nginx', 'k8s__x', 'k8s_Web_x', 'k9s_POD_busybox'])('%s → null', (name) => {
+    expect(parseDockershimPrefix(name)).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ import { InvalidSnapshotError, type SnapshotSource } from '../../../src/errors.j
 import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import { Sample } from '../../../src/model/sample.js';
 import { parseCgroups } from '../../../src/sources/cgroup.js';
-import { parseCgroupPath, parseDockershimName } from '../../../src/sources/identity.js';
+import { parseCgroupPath, parseDockershimName, parseDockershimPrefix } from '../../../src/sources/identity.js';
 import { parseKubeletCadvisorMetrics, parseKubeletResourceMetrics } from '../../../src/sources/prometheus.js';
 import type { ParseContext, SourceParser } from '../../../src/sources/types.js';
 
@@ -235,6 +235,25 @@ describe('identity helpers never throw', () => {
         if (r !== null) {
           expect(Number.isInteger(r.attempt)).toBe(true);
           expect(r.isPause).toBe(r.container === 'POD');
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('parseDockershimPrefix: null or whole Kubernetes names, a full name read as parseDockershimName reads it', () => {
+    const nameLike = fc
+      .array(fc.oneof(fc.constantFrom('k8s', 'POD', 'busybox', 'default', '<省略>', 'web-1.a', '-x', ''), fc.string({ maxLength: 8 })), { maxLength: 7 })
+      .map((ps) => ps.join('_'));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 60 }), nameLike), (n) => {
+        const r = parseDockershimPrefix(n);
+        if (r === null) return;
+        expect(r.isPause).toBe(r.container === 'POD');
+        if (r.pod !== null) expect(r.pod).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+        if (r.namespace !== null) expect(r.pod).not.toBeNull();
+        const full = parseDockershimName(n);
+        if (full && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(full.pod) && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(full.namespace)) {
+          expect(r).toMatchObject({ container: full.container, pod: full.pod, namespace: full.namespace });
         }
       }),
       { numRuns: 1000 },
