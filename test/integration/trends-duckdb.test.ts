@@ -1,90 +1,135 @@
 /**
- * trends_daily against an independent engine: DuckDB computes the same aggregates (nearest-rank
- * as the ⌈p·n⌉-th sorted value, regr_slope, the OOM counter's increases with the reset rule)
- * over the same discrepancy files. memgap reads a partition that is half compacted (hours
- * 00–11 merged, the rest still per-capture), so the read rule is exercised too.
+ * trends_daily as built by the real step (buildTrends: sql/pipeline/trends-daily.sql on DuckDB,
+ * COPY → rename) over the demo output of the real pipeline (ingest → staging → compaction),
+ * against an independent computation over the same discrepancy file: exact aggregates by a
+ * plain DuckDB GROUP BY, the OOM counter with resets by a JS walk of each series in time order,
+ * and the percentiles bracketed by DuckDB's exact quantile_disc one rank either side.
  */
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionPrefix } from '../../src/outputs/layout.js';
-import { compactHour, compactPartition } from '../../src/pipeline/compact.js';
+import { compactedKey } from '../../src/outputs/layout.js';
+import { openQueryEngine, type QueryEngine } from '../../src/query/engine.js';
+import { dayTrends } from '../../src/reports/data.js';
+import type { TrendsDailyRow } from '../../src/outputs/tables.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
-import { duckdbTrendsSql } from '../../src/trends/bench.js';
-import { buildDayTrends, type DayTrends } from '../../src/trends/build.js';
+import { buildTrends, type BuiltTrends } from '../../src/trends/build.js';
 import { buildDemoOutput } from './helpers/demo-output.js';
 
 const DT = '2026-11-26';
-const HOUR_MS = 3_600_000;
 let dir: string;
-let store: FsObjectStore;
 let con: DuckDBConnection;
-let expected: Record<string, unknown>[];
-let ours: DayTrends;
+let engine: QueryEngine;
+let built: BuiltTrends;
+let ours: TrendsDailyRow[];
+let input: string;
 
-const prefixDir = () => path.join(dir, partitionPrefix('discrepancy', DT, 'demo'));
+const rowsOf = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
 
 beforeAll(async () => {
   dir = await buildDemoOutput();
-  store = new FsObjectStore(dir);
+  input = path.join(dir, ...compactedKey('discrepancy', DT, 'demo').split('/'));
   const db = await DuckDBInstance.create(':memory:');
   con = await db.connect();
-  await con.run('SET threads=1');
-  // Before any compaction, every file is a per-capture file: DuckDB reads them all.
-  expected = (await con.runAndReadAll(duckdbTrendsSql(path.join(prefixDir(), 'capture_*.parquet'), DT))).getRowObjectsJS() as Record<string, unknown>[];
-  for (let h = 0; h < 12; h++) await compactHour(store, 'discrepancy', DT, 'demo', Date.parse(`${DT}T00:00:00Z`) + h * HOUR_MS);
-  ours = await buildDayTrends(store, DT, 'demo');
+  await con.run(`SET TimeZone = 'UTC'`);
+  engine = await openQueryEngine(dir);
+  built = await buildTrends(engine, new FsObjectStore(dir), DT, 'demo');
+  ours = await dayTrends(engine, DT, 'demo');
 }, 120_000);
 
-afterAll(() => con?.closeSync());
+afterAll(async () => {
+  con?.closeSync();
+  await engine?.close();
+});
 
-const keyOf = (r: { level: unknown; node: unknown; namespace: unknown; pod: unknown; container: unknown }) => `${r.level}|${r.node}|${r.namespace}|${r.pod}|${r.container}`;
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const KEY = ['level', 'node', 'namespace', 'pod', 'pod_uid', 'container'] as const;
+const keyOf = (r: Record<string, unknown>) => KEY.map((k) => String(r[k] ?? '∅')).join('|');
 
-describe('trends_daily = DuckDB over the same files', () => {
-  it('has one row per series', () => {
-    expect(ours.rows.length).toBe(expected.length);
-    expect(new Set(ours.rows.map(keyOf))).toEqual(new Set(expected.map((r) => keyOf(r as never))));
-    expect(ours.inputRows).toBe(expected.reduce((a, r) => a + Number(r.samples), 0));
+describe('trends_daily = an independent computation over the same file', () => {
+  it('has one row per series, and every discrepancy row counted once', async () => {
+    const [n] = await rowsOf(`SELECT count(*) AS rows, count(DISTINCT (level, node, namespace, pod, pod_uid, container)) AS series FROM read_parquet('${input}')`);
+    expect(ours.length).toBe(n!.series);
+    expect(built.rows).toBe(n!.series);
+    expect(ours.reduce((a, r) => a + r.samples, 0)).toBe(n!.rows);
   });
 
-  it('agrees on every aggregate of every series', () => {
-    const byKey = new Map(expected.map((r) => [keyOf(r as never), r]));
-    for (const row of ours.rows) {
-      const d = byKey.get(keyOf(row))!;
-      const where = keyOf(row);
-      expect({ where, samples: row.samples }).toEqual({ where, samples: Number(d.samples) });
-      expect(row.first_seen.getTime()).toBe(new Date(d.first_seen as string | Date).getTime());
-      expect(row.last_seen.getTime()).toBe(new Date(d.last_seen as string | Date).getTime());
-      for (const c of ['working_set_min', 'working_set_avg', 'working_set_p50', 'working_set_p95', 'working_set_max', 'rss_p95', 'rss_max', 'cache_p95', 'cache_max', 'gap_p50', 'gap_p95', 'gap_max', 'limit_bytes', 'oom_kills'] as const) {
-        expect({ where, c, v: row[c] }).toEqual({ where, c, v: num(d[c]) });
-      }
-      for (const c of ['rss_slope_bytes_per_hour', 'working_set_slope_bytes_per_hour', 'max_pct_of_limit'] as const) {
-        const a = row[c];
-        const b = num(d[c]);
-        if (b === null) expect({ where, c, v: a }).toEqual({ where, c, v: null });
-        else expect(Math.abs(a! - b)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b)));
+  it('agrees on the exact aggregates of every series', async () => {
+    const expected = await rowsOf(`
+SELECT level, node, namespace, pod, pod_uid, container, count(*) AS samples, min(captured_at) AS first_seen, max(captured_at) AS last_seen,
+  min(coalesce(working_set_bytes, kubectl_top_bytes)) AS working_set_min, max(coalesce(working_set_bytes, kubectl_top_bytes)) AS working_set_max,
+  round(avg(coalesce(working_set_bytes, kubectl_top_bytes)))::BIGINT AS working_set_avg,
+  max(rss_bytes) AS rss_max, max(cache_bytes) AS cache_max, max(gap_bytes) AS gap_max,
+  arg_max_null(limit_bytes, captured_at) AS limit_bytes, max(working_set_pct_of_limit) AS max_pct_of_limit,
+  regr_slope(rss_bytes, epoch(captured_at) / 3600.0) AS rss_slope_bytes_per_hour,
+  regr_slope(coalesce(working_set_bytes, kubectl_top_bytes), epoch(captured_at) / 3600.0) AS working_set_slope_bytes_per_hour
+FROM read_parquet('${input}') GROUP BY ALL`);
+    const byKey = new Map(ours.map((r) => [keyOf(r as never), r]));
+    expect(byKey.size).toBe(expected.length);
+    for (const e of expected) {
+      const r = byKey.get(keyOf(e))!;
+      const where = keyOf(e);
+      for (const c of ['samples', 'working_set_min', 'working_set_max', 'working_set_avg', 'rss_max', 'cache_max', 'gap_max', 'limit_bytes'] as const) expect({ where, c, v: r[c] }).toEqual({ where, c, v: e[c] });
+      expect((r.first_seen as Date).getTime()).toBe((e.first_seen as Date).getTime());
+      expect((r.last_seen as Date).getTime()).toBe((e.last_seen as Date).getTime());
+      for (const c of ['max_pct_of_limit', 'rss_slope_bytes_per_hour', 'working_set_slope_bytes_per_hour'] as const) {
+        const want = e[c] as number | null;
+        if (want === null) expect({ where, c, v: r[c] }).toEqual({ where, c, v: null });
+        else expect(Math.abs(r[c]! - want)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
       }
     }
   });
 
-  it('writes a trends_daily file that DuckDB reads with the contract types', async () => {
-    const file = path.join(dir, ours.key!);
-    const cols = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS() as { column_name: string; column_type: string }[];
+  it('counts OOM kills as the sum of the counter rises, a drop counting from 0 (walked in JS)', async () => {
+    const rows = await rowsOf(`SELECT level, node, namespace, pod, pod_uid, container, captured_at, oom_kill_count FROM read_parquet('${input}') WHERE oom_kill_count IS NOT NULL ORDER BY captured_at`);
+    const kills = new Map<string, { last: number; sum: number }>();
+    for (const r of rows) {
+      const k = keyOf(r);
+      const c = r.oom_kill_count as number;
+      const s = kills.get(k);
+      if (!s) kills.set(k, { last: c, sum: 0 });
+      else {
+        s.sum += c >= s.last ? c - s.last : c;
+        s.last = c;
+      }
+    }
+    for (const r of ours) expect({ k: keyOf(r as never), v: r.oom_kills }).toEqual({ k: keyOf(r as never), v: kills.get(keyOf(r as never))?.sum ?? null });
+    // the demo's one kill: batch/etl-nightly at 14:00
+    expect(ours.filter((r) => r.level === 'container' && (r.oom_kills ?? 0) > 0).map((r) => [r.pod, r.oom_kills])).toEqual([['etl-nightly-28f7x', 1]]);
+  });
+
+  it('puts each percentile between the exact values one rank either side (the sketch interpolates neighbours)', async () => {
+    const exact = await rowsOf(`
+SELECT level, node, namespace, pod, pod_uid, container, list_sort(list(ws)) AS ws, list_sort(list(rss_bytes)) AS rss
+FROM (SELECT *, coalesce(working_set_bytes, kubectl_top_bytes) AS ws FROM read_parquet('${input}')) GROUP BY ALL HAVING count(ws) >= 2 AND count(rss_bytes) >= 2`);
+    expect(exact.length).toBeGreaterThan(20);
+    // nearest rank ⌈p·n⌉ (1-based), and one rank either side
+    const bracket = (sorted: unknown[], p: number) => {
+      const v = sorted.map(Number);
+      const rank = Math.ceil(p * v.length);
+      return [v[Math.max(1, rank - 1) - 1]!, v[Math.min(v.length, rank + 1) - 1]!];
+    };
+    const byKey = new Map(ours.map((r) => [keyOf(r as never), r]));
+    for (const e of exact) {
+      const r = byKey.get(keyOf(e))!;
+      const within = (v: number | null, [lo, hi]: number[], what: string) => expect({ k: keyOf(e), what, ok: v !== null && v >= lo! && v <= hi! }).toEqual({ k: keyOf(e), what, ok: true });
+      within(r.working_set_p50, bracket(e.ws as unknown[], 0.5), 'ws p50');
+      within(r.working_set_p95, bracket(e.ws as unknown[], 0.95), 'ws p95');
+      within(r.rss_p95, bracket(e.rss as unknown[], 0.95), 'rss p95');
+    }
+  });
+
+  it('writes data.parquet with the contract types, and a re-run gives the same rows', async () => {
+    const file = path.join(dir, built.key!);
+    const cols = await rowsOf(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
     const type = Object.fromEntries(cols.map((c) => [c.column_name, c.column_type]));
     expect(type.day).toBe('TIMESTAMP WITH TIME ZONE');
     expect(type.working_set_p95).toBe('BIGINT');
     expect(type.rss_slope_bytes_per_hour).toBe('DOUBLE');
     expect(type.leak_suspect).toBe('BOOLEAN');
-    const n = (await con.runAndReadAll(`SELECT count(*) AS n, count(*) FILTER (WHERE leak_suspect) AS leaks FROM read_parquet('${file}')`)).getRowObjectsJS()[0]!;
-    expect(Number(n.n)).toBe(expected.length);
-    // on-the-hour samples of the leaking pod: its container row and its pod row
-    expect(Number(n.leaks)).toBe(2);
-  });
-
-  it('after full compaction DuckDB sees exactly the rows it saw before', async () => {
-    await compactPartition(store, 'discrepancy', DT, 'demo', new Date('2026-11-28T00:00:00Z'));
-    const after = (await con.runAndReadAll(duckdbTrendsSql(path.join(prefixDir(), 'compact_*.parquet'), DT))).getRowObjectsJS();
-    expect(after).toEqual(expected);
+    expect(type.leak_memory).toBe('VARCHAR');
+    expect(type.dt).toBeUndefined(); // partition keys live in the path only
+    const again = await buildTrends(engine, new FsObjectStore(dir), DT, 'demo');
+    expect(again.key).toBe(built.key);
+    expect(await dayTrends(engine, DT, 'demo')).toEqual(ours);
   });
 });
