@@ -176,7 +176,9 @@ export function sampleTimeline(s: PodStory, max = 48): PodStory['timeline'] {
 function summaryLines(s: PodStory): string[] {
   const out = [`${s.namespace}/${s.pod}: ${s.captures} captures from ${s.from} to ${s.to} on ${s.nodes.join(', ') || 'no node'} (cluster ${s.clusters.join(', ') || '—'}); containers: ${s.containers.join(', ') || '—'}.`];
   if (s.captures === 0) return [...out, `No capture of this pod in the window.${s.suggestions.length > 0 ? ` Did you mean: ${s.suggestions.join(', ')}?` : ''}`];
-  if (s.peak) out.push(`Peak working set ${mib(s.peak.workingSet)} at ${s.peak.at}${s.peak.limit !== null ? ` = ${s.peak.pctOfLimit?.toFixed(1)} % of the ${mib(s.peak.limit)} limit` : ' (no limit)'}; RSS ${mib(s.peak.rss)}, page cache ${mib(s.peak.cache)}.`);
+  // limit_bytes is NULL both when unlimited (flag no-limit) and when no limit was captured (flag limit-unknown).
+  const peakUnlimited = s.peak ? (s.timeline.find((t) => t.at === s.peak!.at)?.flags.includes('no-limit') ?? false) : false;
+  if (s.peak) out.push(`Peak working set ${mib(s.peak.workingSet)} at ${s.peak.at}${s.peak.limit !== null ? ` = ${s.peak.pctOfLimit?.toFixed(1)} % of the ${mib(s.peak.limit)} limit` : peakUnlimited ? ' (no limit)' : ' (limit not captured)'}; RSS ${mib(s.peak.rss)}, page cache ${mib(s.peak.cache)}.`);
   out.push(s.oomKills.length === 0 ? 'No OOM kill seen by the cgroup counters.' : `OOM kills: ${s.oomKills.map((o) => `${o.container} ×${o.count} between ${o.after} and ${o.at}`).join('; ')}.`);
   out.push(`Dominant gap cause per capture: ${Object.entries(s.causes).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   if (s.widestGap) out.push(`Widest gap (${s.widestGap.at}): ${s.widestGap.explanation}`);
@@ -185,7 +187,7 @@ function summaryLines(s: PodStory): string[] {
 }
 
 const tlHead = ['time (UTC)', 'node', 'kubectl top', 'docker stats', 'RSS', 'cache', 'limit', '% limit', 'gap', 'cause'];
-const tlRow = (t: PodStory['timeline'][number]) => [t.at.replace('T', ' ').slice(0, 19), t.node, mib(t.kubectlTop), mib(t.dockerStats), mib(t.rss), mib(t.cache), t.limit === null ? 'none' : mib(t.limit), t.pctOfLimit === null ? '—' : t.pctOfLimit.toFixed(1), mib(t.gap), t.cause];
+const tlRow = (t: PodStory['timeline'][number]) => [t.at.replace('T', ' ').slice(0, 19), t.node, mib(t.kubectlTop), mib(t.dockerStats), mib(t.rss), mib(t.cache), t.limit === null ? (t.flags.includes('no-limit') ? 'none' : 'not captured') : mib(t.limit), t.pctOfLimit === null ? '—' : t.pctOfLimit.toFixed(1), mib(t.gap), t.cause];
 
 export function renderStoryTable(s: PodStory): string {
   const rows = [tlHead, ...sampleTimeline(s).map(tlRow)];

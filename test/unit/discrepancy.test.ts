@@ -4,6 +4,7 @@ import { cgroupQuantities } from '../../src/analysis/formulas.js';
 import { makeSample, type Sample } from '../../src/model/sample.js';
 import type { HostFacts } from '../../src/model/bundle.js';
 import { explainRow } from '../../src/reports/explain.js';
+import { renderStoryTable, storyOf } from '../../src/reports/pod-story.js';
 
 const MiB = 1024 * 1024;
 const AT = new Date('2020-02-03T05:30:57Z');
@@ -293,6 +294,23 @@ describe('discrepancy: causes', () => {
       // the pod cgroup was not captured either: its row says so too
       expect(podRow(all).flags).toContain('limit-unknown');
       expect(podRow(all).flags).not.toContain('no-limit');
+    });
+
+    it('explain (the pod story) says "not captured", never "no limit", when no limit was collected', () => {
+      const story = (limit: number | 'unlimited' | null) => {
+        // the pod cgroup too, with the same limit file (or none)
+        const podCgroup = makeSample('cgroup', { sampledAt: AT, identity: { level: 'pod', podUid: UID, cgroupPath: `/kubepods/besteffort/pod${UID}` }, memory: cgroupQuantities(ARTICLE_STAT, 1, { usage: ARTICLE_USAGE, limit }), stat: ARTICLE_STAT, cgroupVersion: 1 });
+        const all = rows([kubelet(105_963_520, ARTICLE_USAGE), cgroupV1(ARTICLE_STAT, ARTICLE_USAGE, APP_ID, limit), podCgroup], { dockerVersion: '18.06.1-ce' });
+        expect(podRow(all).flags).toContain(limit === null ? 'limit-unknown' : 'no-limit');
+        return renderStoryTable(storyOf('default', 'busybox', AT.getTime() - 1, AT.getTime() + 1, all, ['c1']));
+      };
+      const unknown = story(null);
+      expect(unknown).toContain('(limit not captured)');
+      expect(unknown).toContain('not captured');
+      expect(unknown).not.toMatch(/no limit|unlimited/);
+      const unlimited = story('unlimited');
+      expect(unlimited).toContain('(no limit)');
+      expect(unlimited).not.toContain('not captured');
     });
 
     it('memory.stat alone with the v1 sentinel hierarchical_memory_limit 9223372036854771712: no-limit', () => {
