@@ -5,7 +5,8 @@
  *   On a ≤ 19.03 node docker stats equals RSS-plus-a-little (usage − cache), on a ≥ 20.10 node it
  *   equals the working set (usage − inactive_file): it coincides with one of the other lines on
  *   every node. So the lines it may hide under are wide and drawn first, and docker stats is a
- *   thin line drawn last, over them: where they are equal it shows as a stripe inside the wider line.
+ *   thin line with a white casing drawn last, over them: where they are equal it shows as a stripe
+ *   inside the wider line, and the wider line still shows on both sides.
  * - the decomposition of the gap over the day: kubectl top − docker stats stacked as page cache,
  *   shmem, rounding, skew and residual (the columns gap_*_bytes, docs/columns.md), with the
  *   gap itself as a line over the stack.
@@ -56,10 +57,11 @@ export function podChart(s: PodSeries, from: number, to: number, id?: string): s
   const col = (pick: (p: PodPoint) => number | null) => s.points.map((p) => [p.at, pick(p)] as [number, number | null]);
   // Paint order: widest first, docker stats last and thinnest (see the module comment).
   const series: LineSeries[] = [
-    { name: 'working set (kubectl top)', color: '#1f77b4', points: col((p) => p.kubectl_top_bytes ?? p.working_set_bytes), width: 6 },
-    { name: 'RSS (anon)', color: '#2ca02c', points: col((p) => p.rss_bytes), width: 3.5 },
+    { name: 'working set (kubectl top)', color: '#1f77b4', points: col((p) => p.kubectl_top_bytes ?? p.working_set_bytes), width: 7 },
+    { name: 'RSS (anon)', color: '#2ca02c', points: col((p) => p.rss_bytes), width: 5 },
     { name: 'limit', color: '#d62728', points: col((p) => p.limit_bytes), dash: '8 4', width: 1.5 },
-    { name: DOCKER_STATS_SERIES, color: DOCKER_STATS_COLOR, points: col((p) => p.docker_stats_bytes), width: 1.6 },
+    // casing 1.8 + 1.2 = 3 px: 1 px of RSS and 2 px of working set stay visible on each side
+    { name: DOCKER_STATS_SERIES, color: DOCKER_STATS_COLOR, points: col((p) => p.docker_stats_bytes), width: 1.8, halo: true },
   ];
   return lineChart({
     title: `${s.namespace}/${s.pod} (${s.node})`,

@@ -5,8 +5,8 @@
  * so the report renders the same in a browser, a mail client or a PDF.
  *
  * Paint order is the order of the series given: a later series is drawn over an earlier one.
- * Callers put the thin line that must stay visible last and give the lines it may coincide with
- * a wider stroke, so both show where the values are equal.
+ * Callers put the thin line that must stay visible last, with a white casing (halo), and give the
+ * lines it may coincide with a wider stroke, so both show where the values are equal.
  */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -21,6 +21,8 @@ export interface LineSeries {
   dash?: string;
   /** stroke width in px (default 1.6); also the radius of the dots of a sparse series */
   width?: number;
+  /** a white casing under the line, so it stands out where it runs inside a wider line */
+  halo?: boolean;
 }
 export interface Marker {
   at: number;
@@ -135,10 +137,15 @@ export function lineChart(opts: { title: string; series: LineSeries[]; markers?:
     const sparse = segs.reduce((a, r) => a + r.length, 0) <= FEW_POINTS;
     for (const seg of segs) {
       if (sparse || seg.length === 1) {
-        for (const [t, v] of seg) out.push(`<circle class="series-point" data-series="${esc(s.name)}" cx="${x(t).toFixed(1)}" cy="${y(v).toFixed(1)}" r="${Math.max(2, width).toFixed(1)}" fill="${s.color}"/>`);
+        for (const [t, v] of seg) {
+          const [cx, cy, r] = [x(t).toFixed(1), y(v).toFixed(1), Math.max(2, width)];
+          if (s.halo) out.push(`<circle class="series-halo" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${(r + 0.7).toFixed(1)}" fill="#fff"/>`);
+          out.push(`<circle class="series-point" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${r.toFixed(1)}" fill="${s.color}"/>`);
+        }
         continue;
       }
       const d = seg.map(([t, v], i) => `${i ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join('');
+      if (s.halo) out.push(`<path class="series-halo" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="#fff" stroke-width="${(width + 1.2).toFixed(1)}" stroke-linejoin="round"/>`);
       out.push(`<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="${width}" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     }
   }

@@ -21,7 +21,7 @@ function point(at: number, p: Partial<PodPoint>): PodPoint {
 }
 const series = (points: PodPoint[]): PodSeries => ({ namespace: 'ns', pod: 'p', node: 'n1', points, oomAt: [] });
 /** data-series of the drawn series elements, in document (= paint) order */
-const paintOrder = (svg: string) => [...svg.matchAll(/<(?:path|circle) class="series[^"]*" data-series="([^"]+)"/g)].map((m) => m[1]);
+const paintOrder = (svg: string) => [...svg.matchAll(/<(?:path|circle) class="series(?:-point)?" data-series="([^"]+)"/g)].map((m) => m[1]);
 
 describe('gapLayers', () => {
   it('splits the page-cache term of a ≤ 19.03 node into page cache and shmem', () => {
@@ -62,9 +62,13 @@ describe('podChart', () => {
   it('draws docker stats last and thinnest, over the working-set line it equals on a ≥ 20.10 node', () => {
     const svg = podChart(series(many), T0, T0 + DAY);
     expect(paintOrder(svg)).toEqual(['working set (kubectl top)', 'RSS (anon)', 'limit', DOCKER_STATS_SERIES]);
-    const width = (name: string) => Number(new RegExp(`data-series="${name.replace(/[()]/g, '\\$&')}" d="[^"]+" fill="none" stroke="#[0-9a-f]+" stroke-width="([\\d.]+)"`).exec(svg)![1]);
+    const width = (name: string, cls = 'series') => Number(new RegExp(`class="${cls}" data-series="${name.replace(/[()]/g, '\\$&')}" d="[^"]+" fill="none" stroke="#[0-9a-f]+" stroke-width="([\\d.]+)"`).exec(svg)![1]);
     expect(width(DOCKER_STATS_SERIES)).toBeLessThan(width('RSS (anon)'));
     expect(width('RSS (anon)')).toBeLessThan(width('working set (kubectl top)'));
+    // its white casing, drawn just before it, is wider than the line and narrower than RSS: RSS still shows beside it
+    expect(svg.indexOf(`class="series-halo" data-series="${DOCKER_STATS_SERIES}"`)).toBeGreaterThan(svg.indexOf('data-series="limit"'));
+    expect(width(DOCKER_STATS_SERIES, 'series-halo')).toBeGreaterThan(width(DOCKER_STATS_SERIES));
+    expect(width(DOCKER_STATS_SERIES, 'series-halo')).toBeLessThan(width('RSS (anon)'));
   });
 
   it('labels the axes: bytes with their unit, time in UTC', () => {
