@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { InputLimits } from '../limits.js';
-import { analyze, resolveInputs, type AnalyzeSummary } from '../pipeline/analyze.js';
-import { finishPartitions, type FinishOptions, type FinishSummary } from '../pipeline/finish.js';
+import { analyze, resolveInputs, type AnalyzeSummary, type Phase } from '../pipeline/analyze.js';
+import { finishPartitions, type FinishSummary } from '../pipeline/finish.js';
 import { openStore } from '../store/open-store.js';
 import { assertSomeBundles, assertWritableOut } from './out-location.js';
-import { PHASES, phaseProgress, type PhaseProgress } from './progress.js';
+import { phaseProgress, type PhaseProgress } from './progress.js';
 import { printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
 
 export interface AnalyzeCommandResult {
@@ -36,29 +36,15 @@ export async function runAnalyze(inputs: string[], outLocation: string, opts: { 
   const refs = await resolveInputs(inputs);
   await assertSomeBundles(inputs, refs);
   const progress = opts.progress ?? phaseProgress();
-  // The pipeline's phase hook drives every phase it reports; until it reports ingest, per-capture progress does.
-  const fromHook = new Set<string>();
-  const hook = {
-    onPhase: (phase: string, done: number, total: number) => {
-      fromHook.add(phase);
-      progress.onPhase(phase, done, total);
-    },
-  };
-  const summary = await analyze(refs, out, {
-    limits: opts.limits ?? {},
-    onProgress: (done, total) => fromHook.has('ingest') || progress.onPhase('ingest', done, total),
-    ...hook,
-  });
-  const started = performance.now();
-  // `onPhase` in FinishOptions (design item 7): passed whether or not this pipeline version reads it.
-  const finish = await finishPartitions(out, summary.partitions, Object.assign({} as FinishOptions, hook));
-  if (!PHASES.some((p) => p !== 'ingest' && fromHook.has(p))) {
-    // A pipeline without the per-phase hook: compaction, trends and reports as one step.
-    const n = summary.partitions.length;
-    progress.onPhase('compaction, trends and reports', n, n, started);
+  const onPhase = (phase: Phase, done: number, total: number) => progress.onPhase(phase, done, total);
+  try {
+    const summary = await analyze(refs, out, { limits: opts.limits ?? {}, onPhase });
+    // analyze() compacted every staging file there was (leftovers of a killed run included).
+    const finish = await finishPartitions(out, summary.partitions, { onPhase, compact: false });
+    return { summary, finish, exitCode: summary.quarantined > 0 ? 1 : 0 };
+  } finally {
+    progress.end();
   }
-  progress.end();
-  return { summary, finish, exitCode: summary.quarantined > 0 ? 1 : 0 };
 }
 
 export function printAnalyzeSummary(result: AnalyzeCommandResult, outLocation: string, json: boolean, top: readonly TopGap[] = []): void {

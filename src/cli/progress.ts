@@ -1,9 +1,5 @@
 import cliProgress from 'cli-progress';
 
-/** The phases of `memgap analyze` (and `demo`), in order; the pipeline reports them through `onPhase`. */
-export const PHASES = ['ingest', 'compaction', 'trends', 'reports'] as const;
-export type Phase = (typeof PHASES)[number];
-
 /** What `done/total` counts in each phase, for the one-line summaries. */
 const UNIT: Readonly<Record<string, string>> = { generate: 'captures', ingest: 'captures', compaction: 'table partitions', trends: 'cluster-days', reports: 'cluster-days' };
 
