@@ -213,7 +213,8 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
     at = new Date(opts.at);
     if (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\d/.test(opts.at)) throw new UsageError(`--at: not an RFC 3339 time: ${opts.at}`);
   }
-  const claims = flagClaims(opts);
+  const flags = flagClaims(opts);
+  const claims: { claim: FactClaim; from: string }[] = [];
   const info = await stat(folder).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`not a folder: ${folder}`);
 
@@ -269,7 +270,8 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
     }
   }
 
-  const facts = mergeFacts(claims);
+  // Files first, flags last: a disagreement reads "is X (file) but Y (--flag)".
+  const facts = mergeFacts([...claims, ...flags]);
   const host: Record<string, string | number> = {};
   for (const f of facts) host[f.key] = f.value;
 
