@@ -107,9 +107,3 @@ export function parseCgroupPath(path: string): CgroupPathIdentity | null {
   if (!scope) return null;
   return { qos, podUid, containerId: scope[2]!, runtime: scope[1] as CgroupPathIdentity['runtime'], driver: 'systemd' };
 }
-
-/** Ids are compared by prefix: docker prints 12 chars, cgroup paths and crictl carry all 64. */
-export function sameContainerId(a: string, b: string): boolean {
-  const n = Math.min(a.length, b.length);
-  return n >= 12 && a.slice(0, n) === b.slice(0, n);
-}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCgroupPath, parseDockershimName, parseDockershimPrefix, sameContainerId } from '../../../src/sources/identity.js';
+import { parseCgroupPath, parseDockershimName, parseDockershimPrefix } from '../../../src/sources/identity.js';
 
 const real = (f: string): string => readFileSync(new URL(`../../fixtures/real/${f}`, import.meta.url), 'utf8');
 const ID = '7cf2b443c99a25906e647b04b57505c66f75eddc7964ebe2c2cb7e8aec3c818a';
@@ -125,15 +125,6 @@ describe('parseCgroupPath', () => {
     ]) {
       expect(parseCgroupPath(p), p).toBeNull();
     }
-  });
-});
-
-describe('sameContainerId', () => {
-  it('matches by common prefix of at least 12 characters', () => {
-    expect(sameContainerId(ID, ID.slice(0, 12))).toBe(true);
-    expect(sameContainerId(ID.slice(0, 12), ID)).toBe(true);
-    expect(sameContainerId(ID, ID.slice(0, 11))).toBe(false);
-    expect(sameContainerId(ID, `0${ID.slice(1)}`)).toBe(false);
   });
 });
 
