@@ -195,11 +195,14 @@ async function benchAnalyze(): Promise<void> {
     };
     await measureFloors();
     const phases = new Map<Phase, { first: number; last: number; total: number }>();
-    const onPhase = (phase: Phase, _done: number, total: number) => {
+    const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+    const peaks = new Map<Phase, number>();
+    const onPhase = (phase: Phase, done: number, total: number) => {
       const now = performance.now();
       const p = phases.get(phase);
       if (p) (p.last = now), (p.total = total);
       else phases.set(phase, { first: now, last: now, total });
+      if (done === total) peaks.set(phase, peakMiB());
     };
     const out = new FsObjectStore(path.join(dir, 'out'));
     const t0 = performance.now();
@@ -218,7 +221,7 @@ async function benchAnalyze(): Promise<void> {
     console.log(`ratio             ${(total / f1).toFixed(2)}× the 1-thread floor (target ≤ 5×), ${(total / f2).toFixed(2)}× the 2-thread floor`);
     let prev = t0;
     for (const [name, p] of phases) {
-      console.log(`  phase ${name.padEnd(11)} ${((p.last - prev) / 1000).toFixed(2)} s  (${p.total} steps)`);
+      console.log(`  phase ${name.padEnd(11)} ${((p.last - prev) / 1000).toFixed(2)} s  (${p.total} steps; peak RSS so far ${(peaks.get(name) ?? 0).toFixed(0)} MiB)`);
       prev = p.last;
     }
     console.log(`  ${summary.captures} captures, ${summary.compacted.length} partitions compacted, ${finish.trendRows} trend series, ${finish.reports.length} report files`);

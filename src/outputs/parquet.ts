@@ -78,10 +78,10 @@ function fixedEncodingOf(c: ColumnInfo): 'PLAIN' | 'RLE_DICTIONARY' | undefined 
   return undefined;
 }
 
-function columnSources(columns: readonly ColumnInfo[], rows: readonly Record<string, unknown>[], options: WriteOptions) {
+function columnSources(columns: readonly ColumnInfo[], rows: readonly Record<string, unknown>[], options: WriteOptions, given?: ReadonlyMap<string, unknown[]>) {
   return columns.map((c) => {
     const encoding = options.fixedEncodings ? fixedEncodingOf(c) : undefined;
-    return { name: c.name, data: columnValues(c, rows) as never, ...(encoding ? { encoding } : {}) };
+    return { name: c.name, data: (given?.get(c.name) ?? columnValues(c, rows)) as never, ...(encoding ? { encoding } : {}) };
   });
 }
 
@@ -98,6 +98,8 @@ export class ParquetStream {
   private readonly parquet: ParquetWriter;
   private readonly chunks: Uint8Array[] = [];
   private pending: Record<string, unknown>[] = [];
+  /** values of the columns given per append (not on the row objects), one per pending row */
+  private pendingGiven = new Map<string, unknown[]>();
   rows = 0;
   bytes = 0;
 
@@ -116,17 +118,28 @@ export class ParquetStream {
     this.writer.index = 0;
   }
 
-  append(rows: readonly Record<string, unknown>[]): void {
+  /**
+   * Buffers rows; `same` gives columns whose value is the same for all of these rows (strings),
+   * so the row objects need not carry them.
+   */
+  append(rows: readonly Record<string, unknown>[], same: Readonly<Record<string, string>> = {}): void {
     for (const r of rows) this.pending.push(r);
+    for (const [name, value] of Object.entries(same)) {
+      let list = this.pendingGiven.get(name);
+      if (!list) this.pendingGiven.set(name, (list = []));
+      for (let i = 0; i < rows.length; i++) list.push(value);
+    }
     if (this.pending.length >= (this.options.rowGroupRows ?? STREAM_ROW_GROUP_ROWS)) this.flushRowGroup();
   }
 
   private flushRowGroup(): void {
     if (this.pending.length === 0) return;
     const rows = this.pending;
+    const given = this.pendingGiven;
     this.pending = [];
+    this.pendingGiven = new Map();
     this.rows += rows.length;
-    void this.parquet.write({ columnData: columnSources(this.columns, rows, this.options), rowGroupSize: rows.length });
+    void this.parquet.write({ columnData: columnSources(this.columns, rows, this.options, given), rowGroupSize: rows.length });
   }
 
   finish(): Uint8Array[] {

@@ -53,7 +53,7 @@ export const contractColumns = (table: CompactedTable) => columnsOf(TABLES[table
 const withPartitionColumns = (table: CompactedTable) => [...contractColumns(table), 'dt', 'cluster'];
 
 export function dedupeSql(table: CompactedTable, staging: string, where: string): string {
-  return fill(pipelineSql('dedupe'), { columns: withPartitionColumns(table).join(', '), staging, where });
+  return fill(pipelineSql('dedupe'), { columns: withPartitionColumns(table).map((c) => `staged.${c}`).join(', '), staging, where });
 }
 
 /**

@@ -79,9 +79,7 @@ export class StagingWriter {
       const id = `${table}/${c.cluster}`;
       let s = this.streams.get(id);
       if (!s) this.streams.set(id, (s = { table, cluster: c.cluster, stream: new ParquetStream(stagingColumnsOf(table), this.options) }));
-      // Rows are fresh objects made for this capture: stamping the staging columns on them is free.
-      for (const r of rows) Object.assign(r, extra);
-      s.stream.append(rows as unknown as Record<string, unknown>[]);
+      s.stream.append(rows as unknown as Record<string, unknown>[], extra);
     }
   }
 

@@ -131,19 +131,21 @@ describe('local compaction (DuckDB)', () => {
 describe('the Athena statement', () => {
   it('is a MERGE of the deduplicated staging rows of one (arrival hour, cluster), inserting only unmatched captures', () => {
     const cols = [...columnsOf(TABLES.discrepancy).map((c) => c.name), 'dt', 'cluster'];
+    const where = "staged.arrival = '2026-11-26T05' AND staged.cluster = 'o''neil'";
     expect(athenaMergeSql('discrepancy', { arrival: '2026-11-26T05', cluster: "o'neil" })).toBe(
       [
         'MERGE INTO discrepancy AS t',
         'USING (',
-        `SELECT ${cols.join(', ')}`,
-        'FROM (',
-        '  SELECT',
-        '    staged.*,',
-        '    max(staged.batch_id) OVER (PARTITION BY staged.cluster, staged.node, staged.captured_at) AS kept_batch_id',
+        `SELECT ${cols.map((c) => `staged.${c}`).join(', ')}`,
+        'FROM discrepancy_staging AS staged',
+        'JOIN (',
+        '  SELECT staged.cluster AS k_cluster, staged.node AS k_node, staged.captured_at AS k_captured_at, max(staged.batch_id) AS k_batch_id',
         '  FROM discrepancy_staging AS staged',
-        "  WHERE staged.arrival = '2026-11-26T05' AND staged.cluster = 'o''neil'",
-        ') AS ranked',
-        'WHERE ranked.batch_id = ranked.kept_batch_id',
+        `  WHERE ${where}`,
+        '  GROUP BY staged.cluster, staged.node, staged.captured_at',
+        ') AS kept',
+        '  ON staged.cluster = kept.k_cluster AND staged.node = kept.k_node AND staged.captured_at = kept.k_captured_at AND staged.batch_id = kept.k_batch_id',
+        `WHERE ${where}`,
         ') AS s',
         'ON t.dt = s.dt AND t.cluster = s.cluster AND t.node = s.node AND t.captured_at = s.captured_at',
         `WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
@@ -153,7 +155,7 @@ describe('the Athena statement', () => {
 
   it('the local COPY wraps the same dedupe SELECT', () => {
     const sql = localCompactionSql({ table: 'samples', dt: DT, cluster: 'demo', staging: ['/s/a.parquet'], existing: null, target: '/t/x' });
-    expect(sql).toContain('max(staged.batch_id) OVER (PARTITION BY staged.cluster, staged.node, staged.captured_at) AS kept_batch_id');
+    expect(sql).toContain('max(staged.batch_id) AS k_batch_id');
     expect(sql).toContain(`WHERE staged.dt = '${DT}' AND staged.cluster = 'demo'`);
     expect(sql).toMatch(/^COPY \(/);
   });
