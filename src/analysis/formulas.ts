@@ -148,11 +148,11 @@ export function dockerModern(usage: number, stat: Readonly<Record<string, number
 }
 
 /**
- * Docker CLI before 17.06: raw `usage`, no cache subtracted. The CLI set
- * `s.Memory = float64(v.MemoryStats.Usage)` (moby/moby api/client/stats.go up to Docker 1.11,
- * api/client/container/stats_helpers.go in 1.12–1.13, and the same until docker/cli PR #80
- * "Adjusted docker stats memory output", merged 2017-05-17, first released in 17.06, which
- * introduced calculateMemUsageUnixNoCache). Those CLIs printed it with go-units `HumanSize`
+ * Docker CLI before 17.06: raw `usage`, no cache subtracted: `s.Memory = float64(v.MemoryStats.Usage)`
+ * in moby/moby api/client/stats.go and api/client/container/stats_helpers.go, then
+ * `mem = float64(v.MemoryStats.Usage)` in cli/command/container/stats_helpers.go, until docker/cli
+ * PR #80 "Adjusted docker stats memory output" (merged 2017-05-17, first released in 17.06)
+ * introduced calculateMemUsageUnixNoCache. Those CLIs printed it with go-units `HumanSize`
  * (decimal kB/MB/GB, `%.4g`, e.g. `284.3 MB / 16.66 GB`) until moby/moby PR #21773 (April 2016)
  * switched memory to `BytesSize` (binary units); so a decimal MEM USAGE dates the CLI to this era.
  */
