@@ -63,7 +63,7 @@ export function byteScale(minBytes: number, maxBytes: number, ticks = 5): ByteSc
   const hi0 = Math.max(0, maxBytes / div) * 1.08;
   const step = niceStep(Math.max(hi0 - lo0, 1), ticks);
   // a negative sliver (a few KiB of rounding under a 400 MiB gap) does not earn a whole tick below zero
-  const lo = -lo0 < step / 4 ? 0 : Math.floor(lo0 / step) * step;
+  const lo = -lo0 < step / 10 ? 0 : Math.floor(lo0 / step) * step;
   return { unit, div, lo, hi: Math.max(step, Math.ceil(hi0 / step) * step), step };
 }
 
@@ -176,7 +176,7 @@ export function stackedAreaChart(opts: { title: string; id?: string; from: numbe
   // [lo, hi] of each layer at each instant
   const bands = opts.layers.map(() => new Array<[number, number] | null>(n).fill(null));
   let min = 0;
-  let max = MiB;
+  let max = 0;
   for (let i = 0; i < n; i++) {
     if (opts.layers.every((l) => l.values[i] === null || l.values[i] === undefined)) continue;
     let pos = 0;

@@ -115,6 +115,13 @@ describe('stackedAreaChart', () => {
     expect(bandAt(svg, 'c', 0, n)).toEqual([y(150), y(100)]);
   });
 
+  it('scales a gap of a few KiB on a KiB axis, negative part included', () => {
+    // rounding ±50 KiB and skew 30 KiB: positives stack to 80 KiB, negatives to −50 KiB
+    const svg = stackedAreaChart({ title: 't', from: T0, to: T0 + 3_600_000, times, layers: [layer('rounding', times.map((_, i) => (i % 2 ? 50 : -50) * KiB)), layer('skew', times.map(() => 30 * KiB))] });
+    // −54 .. 86.4 KiB over 5 ticks → step 50: −100 .. 100 KiB
+    expect([...svg.matchAll(/class="y-tick"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(['-100 KiB', '-50 KiB', '0 KiB', '50 KiB', '100 KiB']);
+  });
+
   it('breaks the areas where every layer is unknown', () => {
     const known = times.map((_, i) => (i === 10 ? null : MiB));
     const svg = stackedAreaChart({ title: 't', from: T0, to: T0 + 3_600_000, times, layers: [layer('a', known)] });
