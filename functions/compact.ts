@@ -5,12 +5,15 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ObjectStore } from '../src/store/port.js';
 import { S3ObjectStore } from '../src/store/s3-store.js';
 import { openAthenaEngine, type AthenaQueryEngine } from '../src/query/athena.js';
-import { athenaMergeSql, COMPACTED_TABLES, MergeStepMessage } from '../src/pipeline/sql-steps.js';
+import { athenaMergeSql, COMPACTED_TABLES } from '../src/pipeline/sql-steps.js';
+import { fifoSteps, runOtherStep, sqsSender } from '../src/pipeline/plan.js';
 
 /**
- * FIFO consumer (MessageGroupId = cluster): each message is one `{arrival, cluster}` step; its
- * staging rows are MERGEd into every compacted Iceberg table, each MERGE one atomic commit.
- * FIFO order: after a failure the rest of the batch goes back too. Env: ATHENA_WORKGROUP, ATHENA_DATABASE.
+ * FIFO consumer (MessageGroupId = cluster) of the steps src/pipeline/plan.ts enqueues: a
+ * `compact` step `{arrival, cluster}` MERGEs its staging rows into every compacted Iceberg table,
+ * each MERGE one atomic commit; optimize/vacuum run there too, and a `daily` step is handed on to
+ * DAILY_QUEUE_URL in the cluster's turn. FIFO order: after a failure the rest of the batch goes
+ * back too. Env: ATHENA_WORKGROUP, ATHENA_DATABASE, DAILY_QUEUE_URL.
  */
 export const logger = new Logger({ serviceName: 'memgap-compact' });
 
@@ -20,20 +23,15 @@ export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): ObjectStore 
   return new S3ObjectStore({ bucket: env.OUTPUT_BUCKET, prefix: env.OUTPUT_PREFIX ?? '' });
 }
 
-export async function compactSteps(event: SQSEvent, engine: AthenaQueryEngine): Promise<SQSBatchResponse> {
-  const failures: string[] = [];
-  for (const record of event.Records) {
-    if (failures.length > 0) failures.push(record.messageId);
-    else try {
-      const step = MergeStepMessage.parse(JSON.parse(record.body));
-      for (const table of COMPACTED_TABLES) logger.info('merged', { ...step, table, ...(await engine.execute(athenaMergeSql(table, step))) });
-    } catch (error) {
-      logger.error('merge failed', { messageId: record.messageId, error: error as Error });
-      failures.push(record.messageId);
-    }
-  }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}
+export const compactSteps = (event: SQSEvent, engine: AthenaQueryEngine): Promise<SQSBatchResponse> =>
+  fifoSteps(
+    event.Records,
+    async (step) => {
+      if (step.step !== 'compact') logger.info('step', { ...step, ...(await runOtherStep(step, { execute: (sql) => engine.execute(sql), forward: sqsSender(process.env.DAILY_QUEUE_URL!) })) });
+      else for (const table of COMPACTED_TABLES) logger.info('merged', { ...step, table, ...(await engine.execute(athenaMergeSql(table, step))) });
+    },
+    (messageId, error) => logger.error('step failed', { messageId, error }),
+  );
 
 let engine: AthenaQueryEngine | undefined;
 export const handler = middy(async (event: SQSEvent) => compactSteps(event, (engine ??= openAthenaEngine({ workGroup: process.env.ATHENA_WORKGROUP!, database: process.env.ATHENA_DATABASE! })))).use(injectLambdaContext(logger));

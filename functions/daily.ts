@@ -1,23 +1,32 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { runDaily } from '../src/pipeline/finish.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fifoSteps } from '../src/pipeline/plan.js';
+import { openAthenaEngine, type AthenaQueryEngine } from '../src/query/athena.js';
 import type { ObjectStore } from '../src/store/port.js';
+import { buildDay } from '../src/trends/build.js';
 import { storeFromEnv } from './compact.js';
 
 /**
- * EventBridge cron → trends_daily + report for the previous UTC day, every cluster. Env:
- * OUTPUT_BUCKET, OUTPUT_PREFIX. A manual invoke may pass `{ "time": "...", "clusters": ["c"] }`
- * to rebuild a day, or fan out one invocation per cluster.
+ * FIFO consumer (MessageGroupId = cluster) of `daily` steps `{dt, cluster}`, handed on by the
+ * compact function after that cluster's compactions: trends_daily (one Athena MERGE into the
+ * Iceberg table) then the daily report (HTML/MD/JSON under reports/). Env: OUTPUT_BUCKET,
+ * OUTPUT_PREFIX, ATHENA_WORKGROUP, ATHENA_DATABASE.
  */
 export const logger = new Logger({ serviceName: 'memgap-daily' });
 
-export async function dailyScheduled(event: { time?: string; clusters?: string[] } | undefined, out: ObjectStore) {
-  const t = event?.time ? new Date(event.time) : new Date();
-  const summary = await runDaily(out, Number.isNaN(t.getTime()) ? new Date() : t, event?.clusters);
-  for (const d of summary.days) logger.info('daily report', { dt: d.dt, cluster: d.cluster, trends: d.trendsKey, ...d.totals });
-  return { compacted: summary.compacted, trendRows: summary.trendRows, reports: summary.reports };
-}
+export const dailySteps = (event: SQSEvent, engine: AthenaQueryEngine, out: ObjectStore): Promise<SQSBatchResponse> =>
+  fifoSteps(
+    event.Records,
+    async (step) => {
+      if (step.step !== 'daily') throw new Error(`not a daily step: ${step.step}`);
+      const day = await buildDay(engine, out, step.dt, step.cluster);
+      logger.info('daily report', { dt: step.dt, cluster: step.cluster, trendRows: day.rows, report: day.reportKeys, ...day.totals });
+    },
+    (messageId, error) => logger.error('daily step failed', { messageId, error }),
+  );
 
+let engine: AthenaQueryEngine | undefined;
 let out: ObjectStore | undefined;
-export const handler = middy(async (event: { time?: string; clusters?: string[] }) => dailyScheduled(event, (out ??= storeFromEnv()))).use(injectLambdaContext(logger));
+export const handler = middy(async (event: SQSEvent) => dailySteps(event, (engine ??= openAthenaEngine({ workGroup: process.env.ATHENA_WORKGROUP!, database: process.env.ATHENA_DATABASE! })), (out ??= storeFromEnv()))).use(injectLambdaContext(logger));

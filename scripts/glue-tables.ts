@@ -1,71 +1,78 @@
 /**
- * Generates serverless/athena.yml (Glue database, the three tables with partition projection,
- * the Athena workgroup and one NamedQuery per sql/*.sql) from the table contract in
- * src/outputs/tables.ts and the SQL files, so neither can drift from what Athena is given.
+ * Generates serverless/athena.yml (Glue database, the two Hive staging tables with partition
+ * projection, the Athena workgroup and one NamedQuery per sql/*.sql) from the table contract in
+ * src/outputs/tables.ts, the staging columns (src/pipeline/staging.ts) and the SQL files, so
+ * neither can drift from what Athena is given. The compacted tables (samples, discrepancy,
+ * trends_daily) are Iceberg tables created by Athena DDL at run time (src/query/athena-tables.ts),
+ * not here.
  *
  *   node scripts/run-ts.mjs scripts/glue-tables.ts          write serverless/athena.yml
  *   node scripts/run-ts.mjs scripts/glue-tables.ts --check  exit 1 if the checked-in file is stale
  *
  * Intrinsics are written long-form (`Ref:`, not `!Ref`) so the file is plain YAML any parser
- * reads. `${dt}`/`${cluster}` in storage.location.template are Athena's, not the Serverless
+ * reads. `${arrival}`/`${cluster}` in storage.location.template are Athena's, not the Serverless
  * Framework's: osls leaves variables it has no source for untouched (checked by the packaging
  * test), and the template must not go through Fn::Sub, which would try to resolve them.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { columnsOf, PARTITION_COLUMNS, TABLES, type TableName } from '../src/outputs/tables.js';
 import { loadNamedQueries, type NamedQuery } from '../src/query/named.js';
+import { ATHENA_RESULTS_PREFIX, STAGED_TABLES, STAGING_PARTITION_KEYS, STAGING_PREFIX, stagingGlueColumns, stagingTableName } from '../src/query/athena-tables.js';
+import type { CompactedTable } from '../src/pipeline/sql-steps.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ATHENA_YML = path.join(root, 'serverless', 'athena.yml');
 
-/** The earliest dt the projection enumerates: the seed article's captures are from 2020-02-03. */
-export const PROJECTION_DT_START = '2020-01-01';
-/** Athena refuses a query once it has scanned this much (10 MB is the minimum AWS allows). */
-export const BYTES_SCANNED_CUTOFF = 1024 ** 3;
+/** The earliest arrival hour the projection enumerates (staging is kept for days, not years). */
+export const PROJECTION_ARRIVAL_START = '2026-01-01T00';
+/**
+ * Athena cancels a query once it has scanned this much: 100 GB, at most $0.50 a query. A pipeline
+ * MERGE of one (hour, cluster) reads that hour's staging, about 4.5 GB for a 1,000-node cluster
+ * (docs/aws.md), so the cap stops a runaway analyst query without stopping the pipeline.
+ */
+export const BYTES_SCANNED_CUTOFF = 100_000_000_000;
 
 const DATA_LOCATION = 's3://${param:dataBucket}/${param:outputPrefix}';
 
-const TABLE_DESCRIPTIONS: Record<TableName, string> = {
-  samples: 'memgap: one row per container x source x capture, every byte field each source reported (docs/columns.md)',
-  discrepancy: 'memgap: one row per container and per pod x capture, kubectl top vs docker stats and the decomposed gap (docs/columns.md)',
-  trends_daily: 'memgap: one row per container and per pod x UTC day, percentiles, slopes, leak flag and recommendation (docs/columns.md)',
+const STAGING_DESCRIPTIONS: Record<CompactedTable, string> = {
+  samples: 'memgap staging: samples rows as ingest wrote them, per arrival hour and cluster; read only by the compaction MERGE (docs/athena.md)',
+  discrepancy: 'memgap staging: discrepancy rows as ingest wrote them, per arrival hour and cluster; read only by the compaction MERGE (docs/athena.md)',
 };
-
-const LOGICAL_ID: Record<TableName, string> = { samples: 'SamplesGlueTable', discrepancy: 'DiscrepancyGlueTable', trends_daily: 'TrendsDailyGlueTable' };
 
 /** Glue column comments are capped at 255 characters. */
 const comment = (s: string) => (s.length <= 255 ? s : s.slice(0, 252) + '...');
 const pascal = (name: string) => name.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
-export function storageLocation(table: TableName): string {
-  return `${DATA_LOCATION}${table}/`;
+export function storageLocation(table: CompactedTable): string {
+  return `${DATA_LOCATION}${STAGING_PREFIX}${table}/`;
 }
 
-/** Athena partition projection (docs: "Setting up partition projection"); dt as date, cluster injected. */
-export function projectionParameters(table: TableName): Record<string, string> {
+/** Athena partition projection (docs: "Setting up partition projection"): arrival as an hourly date, cluster injected. */
+export function projectionParameters(table: CompactedTable): Record<string, string> {
   return {
     'projection.enabled': 'true',
-    'projection.dt.type': 'date',
-    'projection.dt.format': 'yyyy-MM-dd',
-    'projection.dt.range': `${PROJECTION_DT_START},NOW`,
-    'projection.dt.interval': '1',
-    'projection.dt.interval.unit': 'DAYS',
+    'projection.arrival.type': 'date',
+    'projection.arrival.format': "yyyy-MM-dd'T'HH",
+    'projection.arrival.range': `${PROJECTION_ARRIVAL_START},NOW`,
+    'projection.arrival.interval': '1',
+    'projection.arrival.interval.unit': 'HOURS',
     'projection.cluster.type': 'injected',
-    'storage.location.template': `${storageLocation(table)}dt=\${dt}/cluster=\${cluster}/`,
+    'storage.location.template': `${storageLocation(table)}arrival=\${arrival}/cluster=\${cluster}/`,
   };
 }
 
-function glueTable(table: TableName) {
+export const stagingLogicalId = (table: CompactedTable) => `${pascal(stagingTableName(table))}GlueTable`;
+
+function glueTable(table: CompactedTable) {
   return {
     Type: 'AWS::Glue::Table',
     Properties: {
       CatalogId: { Ref: 'AWS::AccountId' },
       DatabaseName: { Ref: 'GlueDatabase' },
       TableInput: {
-        Name: table,
-        Description: TABLE_DESCRIPTIONS[table],
+        Name: stagingTableName(table),
+        Description: STAGING_DESCRIPTIONS[table],
         TableType: 'EXTERNAL_TABLE',
         Parameters: {
           classification: 'parquet',
@@ -73,7 +80,7 @@ function glueTable(table: TableName) {
           'parquet.compression': 'SNAPPY',
           ...projectionParameters(table),
         },
-        PartitionKeys: PARTITION_COLUMNS.map((p) => ({ Name: p.name, Type: p.glue, Comment: comment(p.meaning) })),
+        PartitionKeys: STAGING_PARTITION_KEYS.map((p) => ({ Name: p.name, Type: p.glue, Comment: comment(p.meaning) })),
         StorageDescriptor: {
           Location: storageLocation(table),
           InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -82,7 +89,7 @@ function glueTable(table: TableName) {
             SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
             Parameters: { 'serialization.format': '1' },
           },
-          Columns: columnsOf(TABLES[table]).map((c) => ({ Name: c.name, Type: c.glue, Comment: comment(c.unit ? `${c.meaning} [${c.unit}]` : c.meaning) })),
+          Columns: stagingGlueColumns(table).map((c) => ({ Name: c.name, Type: c.glue, Comment: comment(c.meaning) })),
         },
       },
     },
@@ -104,11 +111,11 @@ export function athenaFragment(queries: NamedQuery[] = loadNamedQueries()) {
       Type: 'AWS::Glue::Database',
       Properties: {
         CatalogId: { Ref: 'AWS::AccountId' },
-        DatabaseInput: { Name: 'memgap_${sls:stage}', Description: 'memgap tables over the data bucket (partition projection; no crawler)' },
+        DatabaseInput: { Name: 'memgap_${sls:stage}', Description: 'memgap: Iceberg tables samples, discrepancy, trends_daily (created by the plan function) and the staging tables they are merged from' },
       },
     },
   };
-  for (const t of Object.keys(TABLES) as TableName[]) resources[LOGICAL_ID[t]] = glueTable(t);
+  for (const t of STAGED_TABLES) resources[stagingLogicalId(t)] = glueTable(t);
   resources.AthenaWorkGroup = {
     Type: 'AWS::Athena::WorkGroup',
     Properties: {
@@ -123,7 +130,7 @@ export function athenaFragment(queries: NamedQuery[] = loadNamedQueries()) {
         BytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF,
         EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
         ResultConfiguration: {
-          OutputLocation: `${DATA_LOCATION}athena-results/`,
+          OutputLocation: `${DATA_LOCATION}${ATHENA_RESULTS_PREFIX}`,
           EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
           ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
         },
@@ -192,8 +199,8 @@ function emit(value: unknown, indent: number, out: string[]): void {
 
 export function renderAthenaYaml(fragment = athenaFragment()): string {
   const out = [
-    '# GENERATED by `node scripts/run-ts.mjs scripts/glue-tables.ts` from src/outputs/tables.ts and sql/*.sql; do not edit.',
-    '# Glue database + tables (partition projection, no crawler), Athena workgroup, named queries (docs/athena.md).',
+    '# GENERATED by `node scripts/run-ts.mjs scripts/glue-tables.ts` from src/outputs/tables.ts, src/pipeline/staging.ts and sql/*.sql; do not edit.',
+    '# Glue database + staging tables (partition projection, no crawler), Athena workgroup, named queries (docs/athena.md).',
   ];
   emit(fragment, 0, out);
   return out.join('\n') + '\n';

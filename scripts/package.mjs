@@ -17,7 +17,7 @@ const stage = stageIdx >= 0 ? args[stageIdx + 1] : 'dev';
 const passthrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 
 // Every function serverless.yml declares; each must have a bundle, or packaging fails loudly.
-const FUNCTIONS = ['ingest', 'compact', 'daily'];
+const FUNCTIONS = ['ingest', 'plan', 'compact', 'daily'];
 
 const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
 

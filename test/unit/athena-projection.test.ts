@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { athenaFragment, ATHENA_YML, BYTES_SCANNED_CUTOFF, PROJECTION_DT_START, renderAthenaYaml } from '../../scripts/glue-tables.js';
-import { articleCaptures, DEMO_DAY } from '../../src/demo/generator.js';
-import { dtOf, partitionPrefix } from '../../src/outputs/layout.js';
-import { columnsOf, PARTITION_COLUMNS, TABLES, type TableName } from '../../src/outputs/tables.js';
+import { athenaFragment, ATHENA_YML, BYTES_SCANNED_CUTOFF, PROJECTION_ARRIVAL_START, renderAthenaYaml } from '../../scripts/glue-tables.js';
+import { arrivalHour, stagingKey, stagingOf } from '../../src/outputs/layout.js';
+import { COMPACTED_TABLES, stagingTableName, type CompactedTable } from '../../src/pipeline/sql-steps.js';
+import { stagingColumnsOf } from '../../src/pipeline/staging.js';
+import { STAGING_PARTITION_KEYS } from '../../src/query/athena-tables.js';
 import { loadNamedQueries, sqlDir } from '../../src/query/named.js';
 
 // js-yaml ships with osls (no types in this project): load it untyped, it only has to parse.
@@ -26,12 +27,14 @@ const text = readFileSync(ATHENA_YML, 'utf8');
 const parsed = load(text) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 const tables = Object.values(parsed.Resources).filter((r) => r.Type === 'AWS::Glue::Table') as unknown as GlueTable[];
 
-/** Java DateTimeFormatter subset Athena's date projection uses here; anything else fails loudly. */
+/** Java DateTimeFormatter subset Athena's date projection uses here ('…' quotes a literal); anything else fails loudly. */
 function formatJavaDate(pattern: string, d: Date): string {
-  return pattern.replace(/yyyy|MM|dd|[A-Za-z]+/g, (tok) => {
+  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|[A-Za-z]+/g, (tok, literal: string | undefined) => {
+    if (literal !== undefined) return literal;
     if (tok === 'yyyy') return String(d.getUTCFullYear()).padStart(4, '0');
     if (tok === 'MM') return String(d.getUTCMonth() + 1).padStart(2, '0');
     if (tok === 'dd') return String(d.getUTCDate()).padStart(2, '0');
+    if (tok === 'HH') return String(d.getUTCHours()).padStart(2, '0');
     throw new Error(`pattern letter ${tok} not handled by this test`);
   });
 }
@@ -45,13 +48,20 @@ describe('serverless/athena.yml', () => {
     expect(parsed).toEqual(JSON.parse(JSON.stringify(athenaFragment())));
   });
 
-  it('declares the three public tables with Parquet SerDe', () => {
-    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(['discrepancy', 'samples', 'trends_daily']);
+  it('declares the two staging tables (Hive Parquet) with the staging files\' columns, cluster as a partition key only', () => {
+    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(COMPACTED_TABLES.map(stagingTableName).sort());
     for (const t of tables) {
       expect(t.Properties.TableInput.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
-      const name = t.Properties.TableInput.Name as TableName;
-      expect(t.Properties.TableInput.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(columnsOf(TABLES[name]).map((c) => [c.name, c.glue]));
+      const table = COMPACTED_TABLES.find((c) => stagingTableName(c) === t.Properties.TableInput.Name)!;
+      // Glue forbids a name that is both a column and a partition key; the file's cluster column equals the path's.
+      const expected = stagingColumnsOf(table).filter((c) => c.name !== 'cluster');
+      expect(t.Properties.TableInput.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(expected.map((c) => [c.name, c.glue]));
     }
+  });
+
+  it('declares no Glue table for samples, discrepancy or trends_daily: those are Iceberg tables made by Athena DDL', () => {
+    expect(tables.map((t) => t.Properties.TableInput.Name)).not.toContain('samples');
+    expect(Object.values(parsed.Resources).filter((r) => r.Type === 'AWS::Glue::Table')).toHaveLength(COMPACTED_TABLES.length);
   });
 });
 
@@ -59,13 +69,14 @@ describe('partition projection (AWS "Setting up partition projection" rules)', (
   for (const t of tables) {
     const input = t.Properties.TableInput;
     const p = input.Parameters;
-    const table = input.Name as TableName;
+    const name = input.Name;
+    const table = COMPACTED_TABLES.find((c) => stagingTableName(c) === name) as CompactedTable;
     const template = p['storage.location.template']!;
 
-    describe(table, () => {
+    describe(name, () => {
       it('is enabled and every partition key has a projection type', () => {
         expect(p['projection.enabled']).toBe('true');
-        expect(input.PartitionKeys).toEqual(PARTITION_COLUMNS.map((c) => ({ Name: c.name, Type: 'string', Comment: c.meaning })));
+        expect(input.PartitionKeys).toEqual(STAGING_PARTITION_KEYS.map((c) => ({ Name: c.name, Type: 'string', Comment: c.meaning })));
         for (const k of input.PartitionKeys) expect(['enum', 'integer', 'date', 'injected']).toContain(p[`projection.${k.Name}.type`]);
       });
 
@@ -81,38 +92,38 @@ describe('partition projection (AWS "Setting up partition projection" rules)', (
         expect(template.startsWith(input.StorageDescriptor.Location)).toBe(true);
       });
 
-      it('template, filled in, is the prefix the pipeline writes (outputs/layout.ts)', () => {
-        const filled = template.replace('${dt}', DEMO_DAY).replace('${cluster}', 'demo');
-        const base = input.StorageDescriptor.Location.slice(0, -`${table}/`.length);
-        expect(filled).toBe(base + partitionPrefix(table, DEMO_DAY, 'demo'));
+      it('template, filled in, is the prefix ingest writes (outputs/layout.ts stagingKey)', () => {
+        const arrival = '2026-11-30T05';
+        const key = stagingKey(table, arrival, 'demo', 'ab12');
+        const filled = template.replace('${arrival}', arrival).replace('${cluster}', 'demo');
+        const base = input.StorageDescriptor.Location.slice(0, -`staging/${table}/`.length);
+        expect(base + key).toBe(filled + 'ab12.parquet');
+        expect(stagingOf(key)).toEqual({ table, arrival, cluster: 'demo', batchId: 'ab12' });
       });
 
-      it('dt: date type whose format renders exactly the dt= values written, over a range that covers the data', () => {
-        expect(p['projection.dt.type']).toBe('date');
-        const format = p['projection.dt.format']!;
-        for (const iso of ['2020-02-03T05:30:57Z', '2026-11-26T23:59:59.999Z', '2026-01-09T00:00:00Z', '1999-12-31T12:00:00Z']) {
+      it('arrival: an hourly date projection whose format renders exactly the arrival= values written, over a range that covers them', () => {
+        expect(p['projection.arrival.type']).toBe('date');
+        const format = p['projection.arrival.format']!;
+        for (const iso of ['2026-11-30T05:30:57Z', '2026-11-26T23:59:59.999Z', '2026-01-09T00:00:00Z', '2027-12-31T12:00:00Z']) {
           const d = new Date(iso);
-          expect(formatJavaDate(format, d)).toBe(dtOf(d));
+          expect(formatJavaDate(format, d)).toBe(arrivalHour(d));
         }
-        const [start, end] = p['projection.dt.range']!.split(',');
-        expect(start).toBe(PROJECTION_DT_START);
-        expect(start).toBe(formatJavaDate(format, new Date(`${start}T00:00:00Z`)));
+        const [start, end] = p['projection.arrival.range']!.split(',');
+        expect(start).toBe(PROJECTION_ARRIVAL_START);
+        expect(start).toBe(formatJavaDate(format, new Date(`${start}:00:00Z`)));
         expect(end).toBe('NOW');
-        // The earliest data memgap ships (the seed article) must be inside the range.
-        const earliest = articleCaptures().map((b) => dtOf(new Date(b.capturedAt))).sort()[0]!;
-        expect(earliest >= start!).toBe(true);
-        expect(p['projection.dt.interval']).toBe('1');
-        expect(p['projection.dt.interval.unit']).toBe('DAYS');
+        expect(p['projection.arrival.interval']).toBe('1');
+        expect(p['projection.arrival.interval.unit']).toBe('HOURS');
       });
 
-      it('cluster: injected, so it needs no value list (and every shipped query pins it)', () => {
+      it('cluster: injected, so it needs no value list (and the MERGE pins it with an equality)', () => {
         expect(p['projection.cluster.type']).toBe('injected');
         expect(p['projection.cluster.values']).toBeUndefined();
       });
     });
   }
 
-  it('every named query has the static `cluster = …` equality an injected projection requires', () => {
+  it('every named query has the static `cluster = …` equality that scopes it to one cluster\'s files', () => {
     for (const q of loadNamedQueries()) expect(q.sql).toMatch(/\bcluster = :cluster\b/);
   });
 });

@@ -21,10 +21,10 @@ interface Template { Resources: Record<string, Resource> }
  */
 const WILDCARD_ALLOWLIST = [
   'arn:${AWS::Partition}:s3:::<raw>/raw/*',
-  'arn:${AWS::Partition}:s3:::<data>/samples/*',
-  'arn:${AWS::Partition}:s3:::<data>/discrepancy/*',
+  'arn:${AWS::Partition}:s3:::<data>/staging/*',
   'arn:${AWS::Partition}:s3:::<data>/quarantine/*',
-  'arn:${AWS::Partition}:s3:::<data>/trends_daily/*',
+  'arn:${AWS::Partition}:s3:::<data>/iceberg/*',
+  'arn:${AWS::Partition}:s3:::<data>/athena-results/*',
   'arn:${AWS::Partition}:s3:::<data>/reports/*',
 ];
 
@@ -55,31 +55,47 @@ const res = (tpl: Template, id: string): Resource => {
 const subOf = (v: unknown): string => (typeof v === 'string' ? v : (v as { 'Fn::Sub'?: string })['Fn::Sub'] ?? JSON.stringify(v));
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
+const FUNCTIONS = ['ingest', 'plan', 'compact', 'daily'];
+const fnProps = (tpl: Template) => Object.fromEntries(ofType(tpl, 'AWS::Lambda::Function').map(([, r]) => [r.Properties.FunctionName as string, r.Properties]));
+const cronMinute = (expr: string) => Number(/^cron\((\d+) /.exec(expr)![1]);
+
 describe('packaged CloudFormation: functions and events', () => {
-  it('declares ingest, compact and daily on nodejs22.x/arm64, each from its own zip with its own role', () => {
-    const fns = Object.fromEntries(ofType(t, 'AWS::Lambda::Function').map(([, r]) => [r.Properties.FunctionName, r.Properties]));
-    expect(Object.keys(fns).sort()).toEqual(['memgap-ci-compact', 'memgap-ci-daily', 'memgap-ci-ingest']);
-    for (const name of ['ingest', 'compact', 'daily']) {
+  it('declares ingest, plan, compact and daily on nodejs22.x/arm64, each from its own zip with its own role', () => {
+    const fns = fnProps(t);
+    expect(Object.keys(fns).sort()).toEqual(FUNCTIONS.map((f) => `memgap-ci-${f}`).sort());
+    for (const name of FUNCTIONS) {
       const p = fns[`memgap-ci-${name}`]!;
       expect(p.Runtime).toBe('nodejs22.x');
       expect(p.Architectures).toEqual(['arm64']);
       expect(p.Handler).toBe(`${name}.handler`);
       expect(p.Code.S3Key).toMatch(new RegExp(`/${name}\\.zip$`));
       expect(p.Role).toEqual({ 'Fn::GetAtt': [`${name[0]!.toUpperCase()}${name.slice(1)}Role`, 'Arn'] });
+      expect(p.Environment.Variables).toMatchObject({ OUTPUT_BUCKET: 'memgap-ci-data', OUTPUT_PREFIX: '', ATHENA_WORKGROUP: { Ref: 'AthenaWorkGroup' }, ATHENA_DATABASE: { Ref: 'GlueDatabase' } });
     }
-    expect(fns['memgap-ci-ingest']!.MemorySize).toBe(512);
-    expect(fns['memgap-ci-ingest']!.Timeout).toBe(60);
-    expect(fns['memgap-ci-ingest']!.Environment.Variables).toMatchObject({ RAW_BUCKET: 'memgap-ci-raw', RAW_PREFIX: 'raw/', OUTPUT_BUCKET: 'memgap-ci-data', OUTPUT_PREFIX: '' });
+    expect(fns['memgap-ci-ingest']!.Environment.Variables).toMatchObject({ RAW_BUCKET: 'memgap-ci-raw', RAW_PREFIX: 'raw/' });
+    expect(fns['memgap-ci-plan']!.Environment.Variables.STEPS_QUEUE_URL).toEqual({ Ref: 'StepsQueue' });
+    expect(fns['memgap-ci-compact']!.Environment.Variables.DAILY_QUEUE_URL).toEqual({ Ref: 'DailyQueue' });
   });
 
-  it('feeds ingest from the queue with partial batch responses', () => {
-    const maps = ofType(t, 'AWS::Lambda::EventSourceMapping');
-    expect(maps).toHaveLength(1);
-    const p = maps[0]![1].Properties;
-    expect(p.EventSourceArn).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
-    expect(p.FunctionName).toEqual({ 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
-    expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(p.BatchSize).toBe(10);
+  it('feeds ingest large batches with a batching window; compact and daily one FIFO step at a time, a few clusters at once', () => {
+    const maps = Object.fromEntries(ofType(t, 'AWS::Lambda::EventSourceMapping').map(([, r]) => [r.Properties.FunctionName['Fn::GetAtt'][0] as string, r.Properties]));
+    expect(Object.keys(maps).sort()).toEqual(['CompactLambdaFunction', 'DailyLambdaFunction', 'IngestLambdaFunction']);
+    expect(maps.IngestLambdaFunction).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 60,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    // Lambda allows up to 10,000 per batch on a standard queue, and needs a window ≥ 1 s above 10.
+    expect(maps.IngestLambdaFunction!.BatchSize).toBeLessThanOrEqual(10_000);
+    expect(maps.IngestLambdaFunction!.MaximumBatchingWindowInSeconds).toBeGreaterThanOrEqual(1);
+    expect(maps.IngestLambdaFunction!.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(300);
+    for (const [fn, queue] of [['CompactLambdaFunction', 'StepsQueue'], ['DailyLambdaFunction', 'DailyQueue']] as const) {
+      expect(maps[fn]).toMatchObject({ EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] }, BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 5 } });
+      // FIFO event sources take no batching window.
+      expect(maps[fn]!.MaximumBatchingWindowInSeconds).toBeUndefined();
+    }
   });
 
   it('sends raw/ ObjectCreated notifications to the queue, which only the raw bucket may write to', () => {
@@ -97,29 +113,52 @@ describe('packaged CloudFormation: functions and events', () => {
     expect(subOf(allow[0].Condition.ArnEquals['aws:SourceArn'])).toBe('arn:${AWS::Partition}:s3:::memgap-ci-raw');
   });
 
-  it('has a DLQ after maxReceiveCount receives, a visibility timeout of 6x the function timeout, and an alarm on the DLQ', () => {
-    const q = res(t, 'IngestQueue').Properties;
-    expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
-    expect(q.VisibilityTimeout).toBe(6 * 60);
-    expect(q.SqsManagedSseEnabled).toBe(true);
-    const alarm = res(t, 'IngestDeadLetterAlarm').Properties;
-    expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'QueueName'] } }]);
-    expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  it('every queue has a DLQ after maxReceiveCount receives, a visibility timeout ≥ 6x its consumer timeout, and an alarm on the DLQ', () => {
+    const fns = fnProps(t);
+    const queues = [
+      { queue: 'IngestQueue', dlq: 'IngestDeadLetterQueue', alarm: 'IngestDeadLetterAlarm', fn: 'ingest', receives: 5, fifo: false },
+      { queue: 'StepsQueue', dlq: 'StepsDeadLetterQueue', alarm: 'StepsDeadLetterAlarm', fn: 'compact', receives: 3, fifo: true },
+      { queue: 'DailyQueue', dlq: 'DailyDeadLetterQueue', alarm: 'DailyDeadLetterAlarm', fn: 'daily', receives: 3, fifo: true },
+    ];
+    for (const q of queues) {
+      const p = res(t, q.queue).Properties;
+      expect(p.RedrivePolicy, q.queue).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [q.dlq, 'Arn'] }, maxReceiveCount: q.receives });
+      expect(p.VisibilityTimeout, q.queue).toBeGreaterThanOrEqual(6 * fns[`memgap-ci-${q.fn}`]!.Timeout);
+      expect(p.SqsManagedSseEnabled).toBe(true);
+      // A FIFO queue's DLQ must be FIFO too.
+      expect(Boolean(p.FifoQueue), q.queue).toBe(q.fifo);
+      expect(Boolean(res(t, q.dlq).Properties.FifoQueue), q.dlq).toBe(q.fifo);
+      if (q.fifo) expect(p.QueueName).toMatch(/\.fifo$/);
+      const alarm = res(t, q.alarm).Properties;
+      expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [q.dlq, 'QueueName'] } }]);
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
   });
 
-  it('runs compact and daily one at a time (the manifest commit has no compare-and-swap)', () => {
-    const fns = Object.values(t.Resources).filter((r: any) => r.Type === 'AWS::Lambda::Function') as any[];
-    const reserved = Object.fromEntries(fns.map((f) => [f.Properties.FunctionName, f.Properties.ReservedConcurrentExecutions]));
-    expect(reserved).toEqual({ 'memgap-ci-compact': 1, 'memgap-ci-daily': 1, 'memgap-ci-ingest': undefined });
+  it('reserves concurrency nowhere: work fans out per cluster (FIFO groups), bounded by maximum concurrency', () => {
+    for (const [name, p] of Object.entries(fnProps(t))) expect(p.ReservedConcurrentExecutions, name).toBeUndefined();
   });
 
-  it('schedules compact hourly and daily by cron', () => {
-    const rules = ofType(t, 'AWS::Events::Rule').map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]);
-    expect(rules.sort()).toEqual([
-      ['CompactLambdaFunction', 'rate(1 hour)'],
-      ['DailyLambdaFunction', 'cron(20 0 * * ? *)'],
+  it('schedules the plan three times with its kind and the event time, compact after the longest ingest of the hour', () => {
+    const rules = ofType(t, 'AWS::Events::Rule').map(([, r]) => ({
+      target: r.Properties.Targets[0].Arn['Fn::GetAtt'][0],
+      schedule: r.Properties.ScheduleExpression as string,
+      transformer: r.Properties.Targets[0].InputTransformer,
+    }));
+    expect(rules.map((r) => [r.target, r.schedule, JSON.parse(r.transformer.InputTemplate.replace('<time>', '"T"'))]).sort()).toEqual([
+      ['PlanLambdaFunction', 'cron(10 * * * ? *)', { steps: 'compact', time: 'T' }],
+      ['PlanLambdaFunction', 'cron(25 1 * * ? *)', { steps: 'daily', time: 'T' }],
+      ['PlanLambdaFunction', 'cron(40 2 * * ? *)', { steps: 'maintain', time: 'T' }],
     ]);
+    for (const r of rules) expect(r.transformer.InputPathsMap).toEqual({ time: '$.time' });
+    // An ingest that starts at hh:59:59 still writes arrival hh; the compact run must come after it ends.
+    const compact = rules.find((r) => r.transformer.InputTemplate.includes('compact'))!;
+    expect(cronMinute(compact.schedule) * 60).toBeGreaterThan(fnProps(t)['memgap-ci-ingest']!.Timeout);
+    // The daily run comes after the compact run that handles the day's last arrival hour (00 of the next day, at 01:10).
+    const daily = rules.find((r) => r.transformer.InputTemplate.includes('daily'))!;
+    expect(daily.schedule).toMatch(/^cron\(\d+ 1 \* \* \? \*\)$/);
+    expect(cronMinute(daily.schedule)).toBeGreaterThan(cronMinute(compact.schedule));
   });
 });
 
@@ -151,6 +190,13 @@ describe('packaged CloudFormation: buckets', () => {
     const customRules = res(custom, 'RawBucket').Properties.LifecycleConfiguration.Rules as any[];
     // A --param value arrives as a string; CloudFormation reads "7" as the integer 7.
     expect(customRules.find((r) => r.Prefix === 'raw/')?.ExpirationInDays).toBe('7');
+    // Staging is read once by its hour's MERGE; Athena's result files are never read back after the run.
+    const data = res(t, 'DataBucket').Properties.LifecycleConfiguration.Rules as any[];
+    expect(data).toContainEqual(expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: 7, Status: 'Enabled' }));
+    expect(data).toContainEqual(expect.objectContaining({ Prefix: 'athena-results/', ExpirationInDays: 7, Status: 'Enabled' }));
+    expect(data).toContainEqual(expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 90, Status: 'Enabled' }));
+    // Iceberg's files are managed by the table (VACUUM), never by a lifecycle rule.
+    for (const r of data) expect(String(r.Prefix ?? '')).not.toMatch(/^iceberg/);
   });
 
   it('takes stage, bucket names and the output prefix from parameters', () => {
@@ -160,7 +206,7 @@ describe('packaged CloudFormation: buckets', () => {
     expect(res(custom, 'IngestQueue').Properties.RedrivePolicy.maxReceiveCount).toBe('3');
     expect(res(custom, 'IngestLambdaFunction').Properties.Environment.Variables).toMatchObject({ RAW_BUCKET: 'acme-memgap-raw', OUTPUT_BUCKET: 'acme-memgap-data', OUTPUT_PREFIX: 'mg/' });
     const ingestResources = (res(custom, 'IngestRole').Properties.Policies[0].PolicyDocument.Statement as any[]).flatMap((s) => list(s.Resource).map(subOf));
-    expect(ingestResources).toContain('arn:${AWS::Partition}:s3:::acme-memgap-data/mg/samples/*');
+    expect(ingestResources).toContain('arn:${AWS::Partition}:s3:::acme-memgap-data/mg/staging/*');
   });
 });
 
@@ -176,46 +222,96 @@ describe('packaged CloudFormation: least privilege', () => {
 
   it('gives every function a role of its own and no shared default role', () => {
     const roles = ofType(t, 'AWS::IAM::Role').map(([id]) => id).sort();
-    expect(roles).toEqual(['CompactRole', 'DailyRole', 'IngestRole']);
+    expect(roles).toEqual(['CompactRole', 'DailyRole', 'IngestRole', 'PlanRole']);
   });
 
-  it('ingest: read raw/*, write samples/ discrepancy/ quarantine/, consume its queue, write its logs; nothing else', () => {
+  const WG = 'arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/memgap-ci';
+  const GLUE = 'arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:';
+  const ATHENA_RUN = ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults', 'StopQueryExecution'].map((a) => `athena:${a} ${WG}`);
+  const glue = (actions: string[], tables: string[]) =>
+    actions.flatMap((a) => [`${GLUE}catalog`, `${GLUE}database/memgap_ci`, ...tables.map((tb) => `${GLUE}table/memgap_ci/${tb}`)].map((r) => `glue:${a} ${r}`));
+  const ICEBERG = ['samples', 'discrepancy', 'trends_daily'];
+  const logs = (fn: string) => ['CreateLogStream', 'PutLogEvents'].map((a) => `logs:${a} {"Fn::GetAtt":["${fn}LogGroup","Arn"]}`);
+  const consume = (queue: string) => ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((a) => `sqs:${a} {"Fn::GetAtt":["${queue}","Arn"]}`);
+  const listCondition = (role: string) => statementsOf(t, role).find((s) => s.Action === 's3:ListBucket')!.Condition;
+
+  it('ingest: read raw/*, write staging/ and quarantine/, consume its queue, write its logs; nothing else', () => {
     expect(grants(t, 'IngestRole').sort()).toEqual(
-      [
-        'logs:CreateLogStream {"Fn::GetAtt":["IngestLogGroup","Arn"]}',
-        'logs:PutLogEvents {"Fn::GetAtt":["IngestLogGroup","Arn"]}',
-        'sqs:ReceiveMessage {"Fn::GetAtt":["IngestQueue","Arn"]}',
-        'sqs:DeleteMessage {"Fn::GetAtt":["IngestQueue","Arn"]}',
-        'sqs:GetQueueAttributes {"Fn::GetAtt":["IngestQueue","Arn"]}',
-        'sqs:ChangeMessageVisibility {"Fn::GetAtt":["IngestQueue","Arn"]}',
-        `s3:GetObject ${S3}<raw>/raw/*`,
-        `s3:ListBucket ${S3}<raw>`,
-        `s3:PutObject ${S3}<data>/samples/*`,
-        `s3:PutObject ${S3}<data>/discrepancy/*`,
-        `s3:PutObject ${S3}<data>/quarantine/*`,
-      ].sort(),
+      [...logs('Ingest'), ...consume('IngestQueue'), `s3:GetObject ${S3}<raw>/raw/*`, `s3:ListBucket ${S3}<raw>`, `s3:PutObject ${S3}<data>/staging/*`, `s3:PutObject ${S3}<data>/quarantine/*`].sort(),
     );
-    const list = statementsOf(t, 'IngestRole').find((s) => s.Action === 's3:ListBucket')!;
-    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*'] } });
+    expect(listCondition('IngestRole')).toEqual({ StringLike: { 's3:prefix': ['raw/*'] } });
   });
 
-  it('compact: read/write/delete samples/ and discrepancy/ only', () => {
-    const s3 = grants(t, 'CompactRole').filter((g) => g.startsWith('s3:'));
-    expect(s3.sort()).toEqual(
-      ['GetObject', 'PutObject', 'DeleteObject'].flatMap((a) => [`s3:${a} ${S3}<data>/samples/*`, `s3:${a} ${S3}<data>/discrepancy/*`]).concat([`s3:ListBucket ${S3}<data>`]).sort(),
-    );
-  });
-
-  it('daily: compact samples/ and discrepancy/, write trends_daily/ and reports/ only', () => {
-    const s3 = grants(t, 'DailyRole').filter((g) => g.startsWith('s3:'));
-    expect(s3.sort()).toEqual(
+  it('plan: list staging/, enqueue steps, run the Iceberg DDL in its workgroup on the three tables; nothing else', () => {
+    expect(grants(t, 'PlanRole').sort()).toEqual(
       [
-        ...['GetObject', 'PutObject', 'DeleteObject'].flatMap((a) => [`s3:${a} ${S3}<data>/samples/*`, `s3:${a} ${S3}<data>/discrepancy/*`]),
-        `s3:PutObject ${S3}<data>/trends_daily/*`,
-        `s3:PutObject ${S3}<data>/reports/*`,
+        ...logs('Plan'),
+        `sqs:SendMessage {"Fn::GetAtt":["StepsQueue","Arn"]}`,
+        ...ATHENA_RUN,
+        ...glue(['GetDatabase', 'GetTable', 'CreateTable'], ICEBERG),
         `s3:ListBucket ${S3}<data>`,
+        `s3:GetBucketLocation ${S3}<data>`,
+        ...['GetObject', 'PutObject'].flatMap((a) => [`s3:${a} ${S3}<data>/iceberg/*`, `s3:${a} ${S3}<data>/athena-results/*`]),
       ].sort(),
     );
+    expect(listCondition('PlanRole')).toEqual({ StringLike: { 's3:prefix': ['staging/*', 'iceberg/*', 'athena-results/*'] } });
+  });
+
+  it('compact: consume steps, hand daily steps on, MERGE/OPTIMIZE/VACUUM: read staging/, read-write-delete iceberg/; nothing else', () => {
+    expect(grants(t, 'CompactRole').sort()).toEqual(
+      [
+        ...logs('Compact'),
+        ...consume('StepsQueue'),
+        `sqs:SendMessage {"Fn::GetAtt":["DailyQueue","Arn"]}`,
+        ...ATHENA_RUN,
+        ...glue(['GetDatabase', 'GetTable', 'UpdateTable'], [...ICEBERG, 'samples_staging', 'discrepancy_staging']),
+        `s3:ListBucket ${S3}<data>`,
+        `s3:GetBucketLocation ${S3}<data>`,
+        `s3:GetObject ${S3}<data>/staging/*`,
+        ...['GetObject', 'PutObject', 'DeleteObject'].map((a) => `s3:${a} ${S3}<data>/iceberg/*`),
+        ...['GetObject', 'PutObject'].map((a) => `s3:${a} ${S3}<data>/athena-results/*`),
+      ].sort(),
+    );
+    expect(listCondition('CompactRole')).toEqual({ StringLike: { 's3:prefix': ['staging/*', 'iceberg/*', 'athena-results/*'] } });
+  });
+
+  it('daily: consume daily steps, MERGE trends_daily and read the tables through Athena, write reports/; nothing else', () => {
+    expect(grants(t, 'DailyRole').sort()).toEqual(
+      [
+        ...logs('Daily'),
+        ...consume('DailyQueue'),
+        ...ATHENA_RUN,
+        ...glue(['GetDatabase', 'GetTable', 'UpdateTable'], ICEBERG),
+        `s3:ListBucket ${S3}<data>`,
+        `s3:GetBucketLocation ${S3}<data>`,
+        ...['GetObject', 'PutObject'].flatMap((a) => [`s3:${a} ${S3}<data>/iceberg/*`, `s3:${a} ${S3}<data>/athena-results/*`]),
+        `s3:PutObject ${S3}<data>/reports/*`,
+      ].sort(),
+    );
+    expect(listCondition('DailyRole')).toEqual({ StringLike: { 's3:prefix': ['iceberg/*', 'athena-results/*'] } });
+  });
+
+  it('Athena actions only on the workgroup ARN; Glue actions only on the catalog, the database and named tables', () => {
+    let athena = 0;
+    let glueGrants = 0;
+    for (const role of ['IngestRole', 'PlanRole', 'CompactRole', 'DailyRole']) {
+      for (const s of statementsOf(t, role)) {
+        for (const a of list(s.Action)) {
+          const resources = list(s.Resource).map(subOf);
+          if (a.startsWith('athena:')) {
+            athena++;
+            expect(resources, `${role} ${a}`).toEqual([WG]);
+          }
+          if (a.startsWith('glue:')) {
+            glueGrants++;
+            for (const r of resources) expect(r, `${role} ${a}`).toMatch(new RegExp(`^${GLUE.replace(/[$.{}:]/g, '\\$&')}(catalog|database/memgap_ci|table/memgap_ci/[a-z_]+)$`));
+            expect(resources).toContain(`${GLUE}catalog`);
+          }
+        }
+      }
+    }
+    expect(athena).toBe(12);
+    expect(glueGrants).toBe(9);
   });
 
   it('has no Allow with a * action anywhere, and * resources only from the documented allowlist', () => {
