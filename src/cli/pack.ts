@@ -376,7 +376,19 @@ export function registerPackCommand(program: Command): void {
       if (result.bundle.host?.dockerVersion === undefined && result.bundle.host?.containerRuntime === undefined) {
         out.push('  Docker version unknown: add `docker version` output or --docker-version, or docker stats figures are matched to a formula by their digits only');
       }
-      for (const u of result.used) out.push(`  ${u.file} → ${u.as}${u.note ? ` (${u.note})` : ''}`);
+      // A copied cgroup folder: one line per folder, its files listed, rather than one per file.
+      const cgroupDirs = new Map<string, string[]>();
+      for (const u of result.used) {
+        if (u.as === 'cgroups' && !u.note && CGROUP_FILE.test(path.posix.basename(u.file))) {
+          const d = path.posix.dirname(u.file);
+          if (!cgroupDirs.has(d)) out.push(`\0${d}`);
+          cgroupDirs.set(d, [...(cgroupDirs.get(d) ?? []), path.posix.basename(u.file)]);
+        } else out.push(`  ${u.file} → ${u.as}${u.note ? ` (${u.note})` : ''}`);
+      }
+      for (let i = 0; i < out.length; i++) {
+        const d = out[i]!.startsWith('\0') ? out[i]!.slice(1) : null;
+        if (d !== null) out[i] = `  ${d === '.' ? '' : `${d}/`}{${cgroupDirs.get(d)!.join(', ')}} → cgroups`;
+      }
       for (const s of result.skipped) out.push(`  skipped ${s.file}: ${s.reason}`);
       process.stdout.write(out.join('\n') + '\n');
     });
