@@ -4,7 +4,7 @@ import { matchSamples } from '../../src/analysis/match.js';
 import { discrepancyRows } from '../../src/analysis/discrepancy.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { CaptureBundle } from '../../src/model/bundle.js';
-import { makeSample } from '../../src/model/sample.js';
+import { makeSample, type Sample } from '../../src/model/sample.js';
 import { parseCaptureSources } from '../../src/sources/index.js';
 import { formatHumanBytes } from '../../src/sources/human-units.js';
 
@@ -259,7 +259,7 @@ describe('property: matching never merges what the full ids keep apart', () => {
   it('no entity holds two different full ids; a docker stats row is joined to a cgroup only when its id starts that cgroup id', () => {
     fc.assert(
       fc.property(fc.array(containerArb, { minLength: 1, maxLength: 12 }), (cs) => {
-        const samples = [];
+        const samples: Sample[] = [];
         const seen = new Set<string>();
         cs.forEach((c, k) => {
           const full = c.prefix + hex(k, 52);
