@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { partitionPrefix } from '../outputs/layout.js';
 import { openQueryEngine, type QueryEngine } from '../query/engine.js';
 import type { DailyReport } from '../reports/daily.js';
 import { FsObjectStore } from '../store/fs-store.js';
@@ -41,7 +45,8 @@ export interface FinishOptions {
 export async function finishPartitions(out: ObjectStore, partitions: readonly Partition[], options: FinishOptions = {}): Promise<FinishSummary> {
   const summary: FinishSummary = { compacted: 0, trendRows: 0, reports: [], days: [] };
   if (options.compact !== false) summary.compacted = (await compactStaging(out, { onProgress: (d, t) => options.onPhase?.('compaction', d, t) })).partitions.length;
-  const engine = options.engine ?? (await openLocalEngine(out));
+  if (!options.engine && !(out instanceof FsObjectStore)) return { ...(await finishOnLocalMirror(out, partitions, options)), compacted: summary.compacted };
+  const engine = options.engine ?? (await openLocalEngine(out as FsObjectStore));
   try {
     for (const [i, { dt, cluster }] of partitions.entries()) {
       await buildTrends(engine, out, dt, cluster);
@@ -60,9 +65,32 @@ export async function finishPartitions(out: ObjectStore, partitions: readonly Pa
   return summary;
 }
 
+const CONTENT_TYPES: Readonly<Record<string, string>> = { '.parquet': 'application/vnd.apache.parquet', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json' };
+
+/**
+ * `memgap analyze --out s3://…` without Athena: the partitions' discrepancy files are copied to a
+ * temp folder, DuckDB builds the trends and reports there, and what it wrote (trends_daily/,
+ * reports/) is uploaded to the same keys.
+ */
+async function finishOnLocalMirror(out: ObjectStore, partitions: readonly Partition[], options: FinishOptions): Promise<FinishSummary> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'memgap-finish-'));
+  const local = new FsObjectStore(root);
+  try {
+    for (const { dt, cluster } of partitions) {
+      for await (const o of out.list(partitionPrefix('discrepancy', dt, cluster))) await local.put(o.key, await out.getBytes(o.key));
+    }
+    const summary = await finishPartitions(local, partitions, { ...options, compact: false });
+    for (const prefix of ['trends_daily/', 'reports/']) {
+      for await (const o of local.list(prefix)) await out.put(o.key, await local.getBytes(o.key), CONTENT_TYPES[path.extname(o.key)]);
+    }
+    return summary;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 /** DuckDB on a local output folder (the trends and reports of `memgap analyze`). */
-async function openLocalEngine(out: ObjectStore): Promise<QueryEngine> {
-  if (!(out instanceof FsObjectStore)) throw new Error('finishPartitions: give options.engine (Athena) for an output that is not a local folder');
+async function openLocalEngine(out: FsObjectStore): Promise<QueryEngine> {
   return openQueryEngine(out.root);
 }
 

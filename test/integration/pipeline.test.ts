@@ -8,7 +8,10 @@ import { articleCaptures, gzipBundle } from '../../src/demo/generator.js';
 import { rawKey } from '../../src/outputs/layout.js';
 import { columnsOf, TABLES } from '../../src/outputs/tables.js';
 import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
+import { finishPartitions } from '../../src/pipeline/finish.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
+import { S3ObjectStore } from '../../src/store/s3-store.js';
+import { startS3rver } from './helpers/s3rver.js';
 
 const DUCK_TYPE = { timestamp: 'TIMESTAMP WITH TIME ZONE', string: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', 'array<string>': 'VARCHAR[]' } as const;
 
@@ -97,5 +100,31 @@ describe('ingest → Parquet → DuckDB', () => {
     await analyze(await resolveInputs([path.join(dir, 'raw'), path.join(dir, 'again')]), store);
     expect(await files()).toEqual(filesBefore);
     expect(await sql(`select count(*) n from ${table('discrepancy')}`)).toEqual(before);
+  });
+});
+
+describe('analyze --out s3://… (DuckDB in a temp folder, results uploaded)', () => {
+  it('stages, compacts and builds trends and reports on the bucket; staging is consumed', async () => {
+    const s3 = await startS3rver({ buckets: ['out'] });
+    try {
+      const out = new S3ObjectStore({ bucket: 'out', prefix: 'team/', client: s3.client });
+      const inputs = new FsObjectStore(await mkdtemp(path.join(tmpdir(), 'memgap-pipeline-s3-in-')));
+      for (const b of articleCaptures()) await inputs.put(rawKey(b.cluster, b.node, new Date(b.capturedAt)), gzipBundle(b));
+      const summary = await analyze(await resolveInputs([path.join(inputs.root, 'raw')]), out);
+      expect(summary).toMatchObject({ inputs: 2, ingested: 2, captures: 2, partitions: [{ dt: '2020-02-03', cluster: 'seed-article' }] });
+      const finish = await finishPartitions(out, summary.partitions);
+      const keys: string[] = [];
+      for await (const o of out.list('')) keys.push(o.key);
+      expect(keys.filter((k) => k.startsWith('staging/'))).toEqual([]);
+      const prefix = 'dt=2020-02-03/cluster=seed-article/';
+      expect(keys).toEqual(expect.arrayContaining([`discrepancy/${prefix}data.parquet`, `samples/${prefix}data.parquet`, `trends_daily/${prefix}data.parquet`, ...finish.reports]));
+      expect(finish.reports.length).toBeGreaterThan(0);
+      // The uploaded table reads like the local one: the article's busybox in both captures.
+      const rows = await sql(`select count(*) n from read_parquet('${path.join(s3.directory, 'out', 'team', 'discrepancy', 'dt=2020-02-03', 'cluster=seed-article', 'data.parquet._S3rver_object')}') where container = 'busybox'`);
+      expect(rows).toEqual([{ n: 2n }]);
+      await rm(inputs.root, { recursive: true, force: true });
+    } finally {
+      await s3.close();
+    }
   });
 });
