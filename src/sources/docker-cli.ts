@@ -9,6 +9,7 @@ import { InvalidSnapshotError } from '../errors.js';
 import { makeSample, type ReportedValue, type Sample } from '../model/sample.js';
 import { tryParseHumanBytes } from './human-units.js';
 import { parseDockershimName, parseDockershimPrefix } from './identity.js';
+import { matchPrompt } from './recognize.js';
 import type { SourceParser } from './types.js';
 
 type CliSource = 'dockerStats' | 'dockerStatsTable';
@@ -246,6 +247,9 @@ export const parseDockerStatsTable: SourceParser = (input, ctx) => {
   const { maxLineLength, maxContainers } = ctx.limits;
   let columns: Column[] | null = null;
   let samples: Sample[] = [];
+  // After the rows, a prompt with a command (`[root@node02 ~]# cat memory.stat`) starts another
+  // command's output: nothing more is a row until a header starts a table again.
+  let ended = false;
   for (const [n, line] of lines(input, 'dockerStatsTable', maxLineLength)) {
     const toks = tokens(line);
     if (toks.length === 0) continue;
@@ -253,11 +257,17 @@ export const parseDockerStatsTable: SourceParser = (input, ctx) => {
     if (header) {
       columns = header;
       samples = [];
+      ended = false;
       continue;
     }
     // Before the header: the `$ docker stats` command line or other terminal noise; after it, a
-    // prompt line ends nothing but is not a row either.
-    if (columns === null || /^\S*[$#>]$/.test(toks[0]!)) continue;
+    // bare prompt line ends nothing but is not a row either.
+    if (columns === null || ended || /^\S*[$#>]$/.test(toks[0]!)) continue;
+    const prompt = matchPrompt(line.replace(ANSI, '').trim());
+    if (prompt) {
+      ended = prompt.command.trim() !== '';
+      continue;
+    }
     const row = cells(toks, columns, n);
     if (samples.length >= maxContainers) fail('dockerStatsTable', `line ${n}`, `more than ${maxContainers} containers, the limit per capture`);
     const idCell = row.get('id') ?? null;

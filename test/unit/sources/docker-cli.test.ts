@@ -122,22 +122,34 @@ describe('parseDockerStatsTable', () => {
     expect(b!.identity).toMatchObject({ containerId: null, runtimeName: 'my_redis' });
   });
 
-  it('reads decimal units (HumanSize) from a Docker ≤ 1.11 table pasted with its prompt — synthetic, in the layout of moby/moby#27727', () => {
-    const table = [
-      '[root@dockerhost ~]# docker stats --no-stream',
-      'CONTAINER           CPU %               MEM USAGE / LIMIT     MEM %               NET I/O             BLOCK I/O             PIDS',
-      '728c7cfbec9b        0.46%               495.2 MB / 16.66 GB   2.97%               0 B / 0 B           221.7 kB / 3.174 MB   0   ',
-      '',
-    ].join('\n');
-    const [a] = parseDockerStatsTable(table, ctx);
-    expect(a!.identity).toMatchObject({ containerId: '728c7cfbec9b' });
-    // 495.2 MB = 495.2 × 1000^2 = 495200000 B, ± 0.05 MB = 50000 B (three integer digits)
-    expect(a!.reported!.text).toBe('495.2 MB');
-    expect(a!.reported!.bytes).toBeCloseTo(495_200_000, 3);
+  it('reads decimal units (HumanSize) from a Docker ≤ 1.11 table pasted with its prompts (synthetic/a, figures of moby/moby#27727)', () => {
+    const rows = parseDockerStatsTable(text('synthetic/a', 'docker-stats-table_docker-1.11-decimal-units_synthetic.txt'), ctx);
+    expect(rows.map((r) => r.identity.containerId)).toEqual(['728c7cfbec9b', 'c85311367a4d', '0cc1ddc66c1a']);
+    const [a, , c] = rows;
+    // 284.3 MB = 284.3 × 1000^2 = 284300000 B, ± 0.05 MB = 50000 B (three integer digits)
+    expect(a!.reported!.text).toBe('284.3 MB');
+    expect(a!.reported!.bytes).toBeCloseTo(284_300_000, 3);
     expect(a!.reported!.uncertaintyBytes).toBeCloseTo(50_000, 6);
+    // 33.24 MB: two integer digits → ± 0.005 MB = 5000 B
+    expect(c!.reported!.bytes).toBeCloseTo(33_240_000, 3);
+    expect(c!.reported!.uncertaintyBytes).toBeCloseTo(5000, 6);
     // 16.66 GB = 16660000000 B, ± 0.005 GB = 5000000 B
     expect(a!.reportedLimit!.bytes).toBeCloseTo(16_660_000_000, 1);
     expect(a!.reportedLimit!.uncertaintyBytes).toBeCloseTo(5_000_000, 3);
+  });
+
+  it('stops at the next command pasted after the table (a prompt with a command), until a header starts a table again', () => {
+    const paste = [
+      '[root@node02 ~]# docker stats --no-stream | grep harbor',
+      'CONTAINER ID   NAME          CPU %     MEM USAGE / LIMIT     MEM %     NET I/O   BLOCK I/O   PIDS',
+      '0123456789ab   harbor-core   0.10%     95.3MiB / 7.69GiB     1.21%     0B / 0B   0B / 0B     12',
+      '[root@node02 ~]# cat /sys/fs/cgroup/memory/docker/0123456789ab*/memory.stat',
+      'cache 1048576',
+      'rss 99942400',
+    ].join('\n');
+    const rows = parseDockerStatsTable(paste, ctx);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.reported!.text).toBe('95.3MiB');
   });
 
   it('keeps a stopped container (`--` cells) with no values, and a Windows table (one value, no limit)', () => {
