@@ -10,22 +10,38 @@ WITH d AS (
     rss_bytes AS rss, cache_bytes AS cache, shmem_bytes AS shmem, active_file_bytes AS active_file, gap_bytes AS gap,
     -- memory the kernel cannot reclaim without swap: anonymous + tmpfs/shmem
     CASE WHEN rss_bytes IS NOT NULL THEN rss_bytes + coalesce(shmem_bytes, 0) END AS unreclaimable,
-    limit_bytes, working_set_pct_of_limit,
+    limit_bytes, working_set_pct_of_limit, oom_kill_count AS oom,
     -- x of the least-squares fits: hours since 00:00 UTC
-    (to_unixtime(captured_at) - to_unixtime(CAST(:dt AS timestamp))) / 3600e0 AS h,
-    -- OOM kills: the cgroup counter is cumulative; a drop means a new cgroup (restart), counted from 0.
-    -- The window runs over the rows that have the counter (the IS NULL term keeps the others apart).
-    CASE
-      WHEN oom_kill_count IS NULL THEN NULL
-      WHEN lag(oom_kill_count) OVER w IS NULL THEN 0
-      WHEN oom_kill_count >= lag(oom_kill_count) OVER w THEN oom_kill_count - lag(oom_kill_count) OVER w
-      ELSE oom_kill_count
-    END AS oom_increase
+    (to_unixtime(captured_at) - to_unixtime(CAST(:dt AS timestamp))) / 3600e0 AS h
   FROM discrepancy
   WHERE dt = :dt AND cluster = :cluster
-  WINDOW w AS (PARTITION BY level, node, namespace, pod, pod_uid, container, oom_kill_count IS NULL ORDER BY captured_at)
 ),
-a AS (
+-- OOM kills. The cgroup counter is cumulative; in time order a rise c_i - c_(i-1) adds that many
+-- kills, a drop means a new cgroup (restart) and adds c_i, counted from 0. A series whose counter
+-- never moved had no kill: only the series where it moved are walked in time order (a window
+-- over a few rows, not over the day).
+moved AS (
+  SELECT level, node, namespace, pod, pod_uid, container
+  FROM discrepancy
+  WHERE dt = :dt AND cluster = :cluster AND oom_kill_count IS NOT NULL
+  GROUP BY level, node, namespace, pod, pod_uid, container
+  HAVING min(oom_kill_count) < max(oom_kill_count)
+),
+o AS (
+  SELECT level, node, namespace, pod, pod_uid, container,
+    sum(CASE WHEN previous IS NULL THEN 0 WHEN counter >= previous THEN counter - previous ELSE counter END) AS kills
+  FROM (
+    SELECT x.level, x.node, x.namespace, x.pod, x.pod_uid, x.container, x.oom_kill_count AS counter,
+      lag(x.oom_kill_count) OVER (PARTITION BY x.level, x.node, x.namespace, x.pod, x.pod_uid, x.container ORDER BY x.captured_at) AS previous
+    FROM discrepancy AS x
+    JOIN moved AS m
+      ON x.level = m.level AND x.node = m.node AND x.namespace IS NOT DISTINCT FROM m.namespace AND x.pod IS NOT DISTINCT FROM m.pod
+      AND x.pod_uid IS NOT DISTINCT FROM m.pod_uid AND x.container IS NOT DISTINCT FROM m.container
+    WHERE x.dt = :dt AND x.cluster = :cluster AND x.oom_kill_count IS NOT NULL
+  ) AS walked
+  GROUP BY level, node, namespace, pod, pod_uid, container
+),
+agg AS (
   SELECT
     level, node, namespace, pod, pod_uid, container,
     max_by(container_id, CASE WHEN container_id IS NOT NULL THEN captured_at END) AS container_id,
@@ -34,21 +50,19 @@ a AS (
     max(captured_at) AS last_seen,
     min(ws) AS working_set_min,
     CAST(round(avg(ws)) AS bigint) AS working_set_avg,
-    approx_percentile(ws, 0.5) AS working_set_p50,
-    approx_percentile(ws, 0.95) AS working_set_p95,
+    approx_percentile(ws, ARRAY[0.5, 0.95]) AS ws_q,
     max(ws) AS working_set_max,
     approx_percentile(rss, 0.95) AS rss_p95,
     max(rss) AS rss_max,
     approx_percentile(cache, 0.95) AS cache_p95,
     max(cache) AS cache_max,
-    approx_percentile(gap, 0.5) AS gap_p50,
-    approx_percentile(gap, 0.95) AS gap_p95,
+    approx_percentile(gap, ARRAY[0.5, 0.95]) AS gap_q,
     max(gap) AS gap_max,
     regr_slope(ws, h) AS working_set_slope_bytes_per_hour,
     -- the last limit of the day, NULL included (-1 stands for NULL: max_by treats a NULL value differently in Trino and DuckDB)
     nullif(max_by(coalesce(limit_bytes, -1), captured_at), -1) AS limit_bytes,
     max(working_set_pct_of_limit) AS max_pct_of_limit,
-    sum(oom_increase) AS oom_kills,
+    count(oom) AS oom_n,
     max(unreclaimable) AS unreclaimable_max,
     -- active page cache at the working-set peak: the kernel's active_file, never a difference
     max_by(active_file, CASE WHEN active_file IS NOT NULL THEN ws END) AS active_file_at_peak,
@@ -70,6 +84,14 @@ a AS (
     min(unreclaimable) AS unrec_min
   FROM d
   GROUP BY level, node, namespace, pod, pod_uid, container
+),
+a AS (
+  SELECT agg.*, ws_q[1] AS working_set_p50, ws_q[2] AS working_set_p95, gap_q[1] AS gap_p50, gap_q[2] AS gap_p95,
+    CASE WHEN agg.oom_n = 0 THEN NULL ELSE coalesce(o.kills, 0) END AS oom_kills
+  FROM agg
+  LEFT JOIN o
+    ON agg.level = o.level AND agg.node = o.node AND agg.namespace IS NOT DISTINCT FROM o.namespace AND agg.pod IS NOT DISTINCT FROM o.pod
+    AND agg.pod_uid IS NOT DISTINCT FROM o.pod_uid AND agg.container IS NOT DISTINCT FROM o.container
 ),
 -- Leak rule, for RSS, tmpfs/shmem and the two together: measured over >= 6 h with >= 12 samples,
 -- least-squares slope >= 1 MiB/h, R² >= 0.8 (steady growth, not a spike), growth over the span
