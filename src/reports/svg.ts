@@ -127,28 +127,33 @@ function runs(points: [number, number | null][]): [number, number][][] {
   return out;
 }
 
+/**
+ * One series: a path per run of known values, or a dot per value when the series is sparse (or a
+ * run is a single capture). `ring` draws hollow dots and adds a class (the decomposition's total).
+ */
+function drawSeries({ x, y, out }: Frame, s: LineSeries, sparse: boolean, ring?: string): void {
+  const width = s.width ?? 1.6;
+  const cls = ring ? ` ${ring}` : '';
+  for (const seg of runs(s.points)) {
+    if (sparse || seg.length === 1) {
+      for (const [t, v] of seg) {
+        const [cx, cy, r] = [x(t).toFixed(1), y(v).toFixed(1), ring ? 2 : Math.max(2, width)];
+        if (s.halo) out.push(`<circle class="series-halo" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${(r + 0.7).toFixed(1)}" fill="#fff"/>`);
+        out.push(`<circle class="series-point${cls}" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${r.toFixed(1)}" ${ring ? `fill="none" stroke="${s.color}"` : `fill="${s.color}"`}/>`);
+      }
+      continue;
+    }
+    const d = seg.map(([t, v], i) => `${i ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join('');
+    if (s.halo) out.push(`<path class="series-halo" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="#fff" stroke-width="${(width + 1.2).toFixed(1)}" stroke-linejoin="round"/>`);
+    out.push(`<path class="series${cls}" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="${width}" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+  }
+}
+
 export function lineChart(opts: { title: string; series: LineSeries[]; markers?: Marker[]; from: number; to: number; id?: string; yTitle?: string }): string {
   const values = opts.series.flatMap((s) => s.points.map((p) => p[1]).filter((v): v is number => v !== null));
   const f = timeFrame({ ...opts, cls: 'line-chart', minBytes: Math.min(0, ...values), maxBytes: Math.max(MiB, ...values), yTitle: opts.yTitle ?? 'memory' });
-  const { x, y, out } = f;
-  for (const s of opts.series) {
-    const width = s.width ?? 1.6;
-    const segs = runs(s.points);
-    const sparse = segs.reduce((a, r) => a + r.length, 0) <= FEW_POINTS;
-    for (const seg of segs) {
-      if (sparse || seg.length === 1) {
-        for (const [t, v] of seg) {
-          const [cx, cy, r] = [x(t).toFixed(1), y(v).toFixed(1), Math.max(2, width)];
-          if (s.halo) out.push(`<circle class="series-halo" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${(r + 0.7).toFixed(1)}" fill="#fff"/>`);
-          out.push(`<circle class="series-point" data-series="${esc(s.name)}" cx="${cx}" cy="${cy}" r="${r.toFixed(1)}" fill="${s.color}"/>`);
-        }
-        continue;
-      }
-      const d = seg.map(([t, v], i) => `${i ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join('');
-      if (s.halo) out.push(`<path class="series-halo" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="#fff" stroke-width="${(width + 1.2).toFixed(1)}" stroke-linejoin="round"/>`);
-      out.push(`<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="${width}" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
-    }
-  }
+  const { x, out } = f;
+  for (const s of opts.series) drawSeries(f, s, runs(s.points).reduce((a, r) => a + r.length, 0) <= FEW_POINTS);
   for (const m of opts.markers ?? []) {
     const xx = x(m.at).toFixed(1);
     out.push(`<g class="marker oom-marker"><line x1="${xx}" x2="${xx}" y1="${M.t}" y2="${H - M.b}" stroke="#d62728" stroke-width="2"/><text x="${xx}" y="${M.t - 4}" font-size="10" fill="#d62728" text-anchor="middle">${esc(m.label)}</text></g>`);
@@ -220,15 +225,8 @@ export function stackedAreaChart(opts: { title: string; id?: string; from: numbe
   });
   const items: Parameters<typeof legend>[1] = opts.layers.map((l) => ({ name: l.name, color: l.color, swatch: true }));
   if (opts.total) {
-    const t = opts.total;
-    for (const seg of runs(t.points)) {
-      if (sparse || seg.length === 1) {
-        for (const [tt, v] of seg) out.push(`<circle class="series-point total" data-series="${esc(t.name)}" cx="${x(tt).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2" fill="none" stroke="${t.color}"/>`);
-      } else {
-        out.push(`<path class="series total" data-series="${esc(t.name)}" d="${seg.map(([tt, v], k) => `${k ? 'L' : 'M'}${x(tt).toFixed(1)},${y(v).toFixed(1)}`).join('')}" fill="none" stroke="${t.color}" stroke-width="${t.width ?? 1}"${t.dash ? ` stroke-dasharray="${t.dash}"` : ''}/>`);
-      }
-    }
-    items.push(t);
+    drawSeries(f, { width: 1, ...opts.total }, sparse, 'total');
+    items.push(opts.total);
   }
   legend(out, items);
   out.push('</svg>');
