@@ -164,7 +164,7 @@ parentPort.once('message', (list) => { for (const b of list) JSON.parse(gunzipSy
 }
 
 /**
- * SPEC target: `analyze` of 200 one-minute captures of a 110-pod node, end to end (ingest into
+ * Target: `analyze` of 200 one-minute captures of a 110-pod node, end to end (ingest into
  * staging, DuckDB compaction, trends_daily, the daily report), against the floor of the same run.
  */
 async function benchAnalyze(): Promise<void> {

@@ -99,7 +99,7 @@ export function discrepancyRows(samples: readonly Sample[], ctx: CaptureContext)
 
 /**
  * A pasted `kubectl top pod` (no --containers) prints the sum of the pod's app containers
- * (DOMAIN §3.6): with exactly one app container that sum is the container's own figure, so the
+ * (kubectl getPodMetrics): with exactly one app container that sum is the container's own figure, so the
  * container row can decompose it. Pods of several containers keep it on the pod row only.
  */
 function spreadPodTop(entities: readonly Entity[]): void {
