@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { AthenaClientConfig } from '@aws-sdk/client-athena';
+import { STAGED_TABLES, STAGING_PARTITION_KEYS, STAGING_PREFIX, stagingGlueColumns, stagingTableName } from '../../../src/query/athena-tables.js';
 import { sqlSegments } from '../../../src/query/named.js';
 import { trinoToDuckDb } from '../../../src/query/translate.js';
 import { codeOnly, dialectProblems } from './trino-dialect.js';
@@ -42,6 +43,16 @@ export interface HiveTable {
   /** Columns as Glue declares them (Hive types), partition keys excluded. */
   columns: { name: string; type: string }[];
   partitionKeys: string[];
+}
+
+/** memgap's staging tables as serverless/athena.yml declares them, over `<outputPrefix>staging/<table>/`. */
+export function stagingHiveTables(outputPrefix = ''): HiveTable[] {
+  return STAGED_TABLES.map((t) => ({
+    name: stagingTableName(t),
+    keyPrefix: `${outputPrefix}${STAGING_PREFIX}${t}/`,
+    columns: stagingGlueColumns(t).map((c) => ({ name: c.name, type: c.glue })),
+    partitionKeys: STAGING_PARTITION_KEYS.map((k) => k.name),
+  }));
 }
 
 export interface AthenaStandinOptions {

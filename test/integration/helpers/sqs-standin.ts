@@ -63,7 +63,7 @@ export async function startSqsStandin(now: () => number = Date.now): Promise<Sqs
     requests[op] = (requests[op] ?? 0) + 1;
     if (op === 'SendMessage') return accept(body.QueueUrl, body);
     if (op === 'SendMessageBatch') {
-      const entries = (body.Entries ?? []) as { Id: string }[];
+      const entries = (body.Entries ?? []) as { Id: string; MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }[];
       if (entries.length === 0 || entries.length > 10) throw new SqsError('AWS.SimpleQueueService.TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
       return { Successful: entries.map((e) => ({ Id: e.Id, ...accept(body.QueueUrl, e) })), Failed: [] };
     }

@@ -1,0 +1,203 @@
+/**
+ * The AWS compaction path end to end, without AWS: the ingest Lambda writes staging Parquet to
+ * s3rver; the compact Lambda's handler (functions/compact.ts) runs each FIFO step's MERGE through
+ * the real @aws-sdk/client-athena against the Athena stand-in, whose Iceberg tables were created
+ * by the plan's DDL; then Athena readers count captures. Each capture is counted once even when
+ * delivered twice (two SQS messages, two invocations an hour apart, a re-uploaded object) and when
+ * a batch is killed halfway and retried (in the same hour and a later one).
+ */
+import { gzipSync } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context, S3Event, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compactSteps, logger as compactLogger } from '../../functions/compact.js';
+import { depsFromEnv, ingestBatch, logger as ingestLogger, type IngestDeps } from '../../functions/ingest.js';
+import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
+import type { StepMessage } from '../../src/pipeline/plan.js';
+import { openAthenaEngine, type AthenaQueryEngine } from '../../src/query/athena.js';
+import { icebergCreateSql, icebergLocation, ICEBERG_TABLES } from '../../src/query/athena-tables.js';
+import { startAthenaStandin, stagingHiveTables, type AthenaStandin } from './helpers/athena-standin.js';
+import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
+
+const RAW = 'memgap-raw-at';
+const DATA = 'memgap-data-at';
+const FIXTURE = new URL('../fixtures/real/kubelet-stats-summary_k8s-1.35_containerd-2.2.1_cgroupfs-v2.json', import.meta.url);
+const T = ['2026-06-26T10:14:40Z', '2026-06-26T10:15:40Z', '2026-06-26T10:16:40Z'];
+const NODE = 'datagen-1-35';
+
+let s3: S3rverHandle;
+let summary: unknown;
+let envBefore: NodeJS.ProcessEnv;
+const standins: AthenaStandin[] = [];
+
+const rawKeyOf = (t: string) => `raw/cluster=it/node=${NODE}/dt=${t.slice(0, 10)}/${t}.json.gz`;
+const bundle = (t: string) => gzipSync(JSON.stringify({ schema: 'memgap.capture/v1', cluster: 'it', node: NODE, capturedAt: t, host: { cgroupVersion: 2, cgroupDriver: 'cgroupfs' }, sources: { kubeletSummary: summary } }));
+const putRaw = (key: string, body: Buffer) => s3.client.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
+
+function sqsEvent(messages: Array<{ id: string; keys: string[] }>): SQSEvent {
+  const notification = (keys: string[]): S3Event => ({
+    Records: keys.map((key, i) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'eu-west-1',
+      eventTime: '2026-06-26T10:15:00.000Z',
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AROAEXAMPLE:agent' },
+      requestParameters: { sourceIPAddress: '10.0.1.23' },
+      responseElements: { 'x-amz-request-id': `REQ${i}`, 'x-amz-id-2': 'example' },
+      s3: { s3SchemaVersion: '1.0', configurationId: 'memgap-raw-created', bucket: { name: RAW, ownerIdentity: { principalId: 'A3EXAMPLE' }, arn: `arn:aws:s3:::${RAW}` }, object: { key: encodeS3EventKey(key), size: 1, eTag: 'e', sequencer: `00${i}` } },
+    })),
+  });
+  return { Records: messages.map(({ id, keys }) => ({ messageId: id, receiptHandle: `rh-${id}`, body: JSON.stringify(notification(keys)), attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1782468900001' }, messageAttributes: {}, md5OfBody: 'x', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-at-ingest', awsRegion: 'eu-west-1' })) };
+}
+
+/** A FIFO delivery of steps, as Lambda hands it to the compact function. */
+function stepsEvent(steps: StepMessage[]): SQSEvent {
+  return {
+    Records: steps.map((s, i) => ({
+      messageId: `step-${i}`,
+      receiptHandle: `rh-step-${i}`,
+      body: JSON.stringify(s),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AROAEXAMPLE:memgap-at-plan', ApproximateFirstReceiveTimestamp: '1782468900001', SequenceNumber: String(i + 1), MessageGroupId: 'cluster' in s ? s.cluster : '_tables', MessageDeduplicationId: `d${i}` },
+      messageAttributes: {},
+      md5OfBody: 'x',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-at-steps.fifo',
+      awsRegion: 'eu-west-1',
+    })),
+  };
+}
+
+const ctx = (): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'memgap-at-ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:memgap-at-ingest',
+  memoryLimitInMB: '1769',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+  logGroupName: '/aws/lambda/memgap-at-ingest',
+  logStreamName: '2026/06/26/[$LATEST]abc',
+  getRemainingTimeInMillis: () => 300_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+const at = (iso: string) => () => new Date(iso);
+function ingestDeps(prefix: string, hooks: Partial<IngestDeps> = {}): IngestDeps {
+  return { ...depsFromEnv({ ...process.env, RAW_BUCKET: RAW, OUTPUT_BUCKET: DATA, OUTPUT_PREFIX: prefix }), now: at('2026-06-26T10:20:00Z'), ...hooks };
+}
+
+/** One output prefix = one deployment: its own Athena (stand-in) with the staging tables over that prefix and fresh Iceberg tables. */
+async function deployment(prefix: string): Promise<{ athena: AthenaStandin; engine: AthenaQueryEngine }> {
+  const athena = await startAthenaStandin({ s3Directory: s3.directory, bucket: DATA, hiveTables: stagingHiveTables(prefix) });
+  standins.push(athena);
+  const engine = openAthenaEngine({ workGroup: athena.workGroup, database: athena.database, clientConfig: athena.clientConfig, poll: { initialMs: 5, maxMs: 20 } });
+  for (const t of ICEBERG_TABLES) await engine.execute(icebergCreateSql(t, icebergLocation(DATA, prefix, t)));
+  return { athena, engine };
+}
+
+const compactStep = (arrival: string): StepMessage => ({ step: 'compact', arrival, cluster: 'it' });
+
+/** What Athena readers see: per capture, its rows in each compacted table. */
+async function perCapture(engine: AthenaQueryEngine, table: 'discrepancy' | 'samples') {
+  const r = await engine.query(`SELECT node, captured_at, count(*) AS n FROM ${table} WHERE cluster = 'it' AND dt = '2026-06-26' GROUP BY node, captured_at ORDER BY captured_at`);
+  return r.rows.map((x) => [x.node, (x.captured_at as Date).toISOString().replace('.000Z', 'Z'), Number(x.n)]);
+}
+
+/** Rows one capture contributes, from a clean single ingest of it (staging file of one batch, read by the stand-in). */
+const clean: Record<'discrepancy' | 'samples', number> = { discrepancy: 0, samples: 0 };
+
+beforeAll(async () => {
+  summary = JSON.parse(await readFile(FIXTURE, 'utf8'));
+  s3 = await startS3rver({ buckets: [RAW, DATA] });
+  envBefore = { ...process.env };
+  Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', MEMGAP_S3_CHECKSUMS: 'WHEN_REQUIRED' });
+  ingestLogger.setLogLevel('SILENT');
+  compactLogger.setLogLevel('SILENT');
+  for (const t of T) await putRaw(rawKeyOf(t), bundle(t));
+  // The reference: one capture, ingested once, straight from staging (no MERGE involved).
+  const ref = await deployment('ref/');
+  expect(await ingestBatch(sqsEvent([{ id: 'r', keys: [rawKeyOf(T[0]!)] }]), ctx(), ingestDeps('ref/'))).toEqual({ batchItemFailures: [] });
+  for (const table of ['discrepancy', 'samples'] as const) {
+    const r = await ref.engine.query(`SELECT count(*) AS n FROM ${table}_staging WHERE arrival = '2026-06-26T10' AND cluster = 'it'`);
+    clean[table] = Number(r.rows[0]!.n);
+  }
+}, 120_000);
+afterAll(async () => {
+  process.env = envBefore;
+  for (const a of standins) await a.close();
+  await s3?.close();
+});
+
+const once = (table: 'discrepancy' | 'samples') => T.map((t) => [NODE, t, clean[table]]);
+
+describe('Athena compaction (stand-in): each capture counted once by Athena readers', () => {
+  it('the reference capture has rows in both tables', () => {
+    expect(clean.discrepancy).toBeGreaterThan(0);
+    expect(clean.samples).toBeGreaterThan(clean.discrepancy);
+  });
+
+  it('the same object in two SQS messages of one batch, and again an hour later in another invocation', async () => {
+    const { engine } = await deployment('twice/');
+    const event = sqsEvent([...T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] })), { id: 'again', keys: [rawKeyOf(T[0]!)] }]);
+    expect(await ingestBatch(event, ctx(), ingestDeps('twice/'))).toEqual({ batchItemFailures: [] });
+    expect(await ingestBatch(sqsEvent([{ id: 'later', keys: [rawKeyOf(T[1]!)] }]), ctx(), ingestDeps('twice/', { now: at('2026-06-26T11:05:00Z') }))).toEqual({ batchItemFailures: [] });
+    expect(await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T11')]), engine)).toEqual({ batchItemFailures: [] });
+    expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+    expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+    // Re-running a step (SQS redelivery, a re-plan) adds nothing.
+    const before = engine.stats().queries;
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
+    expect(engine.stats().queries).toBe(before + 2);
+    expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+  });
+
+  it('the object re-uploaded under another key, after the first copy was compacted', async () => {
+    const { engine } = await deployment('reup/');
+    const copy = `raw/cluster=it/node=${NODE}/dt=2026-06-26/reupload-of-first.json.gz`;
+    await putRaw(copy, bundle(T[0]!));
+    await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('reup/'));
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
+    await ingestBatch(sqsEvent([{ id: 'copy', keys: [copy] }]), ctx(), ingestDeps('reup/', { now: at('2026-06-26T13:00:00Z') }));
+    await compactSteps(stepsEvent([compactStep('2026-06-26T13')]), engine);
+    expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+    expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+  });
+
+  it('a batch killed after its first staging file, compacted meanwhile, retried in a later hour (killed again) and in the same hour', async () => {
+    const { engine, athena } = await deployment('kill/');
+    const event = sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] })));
+    const kill = { afterPut: () => Promise.reject(new Error('killed after one staging file')) };
+    await expect(ingestBatch(event, ctx(), ingestDeps('kill/', kill))).rejects.toThrow('killed');
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
+    // Half a batch: one table has the captures, the other not yet; neither counts one twice.
+    const half = [await perCapture(engine, 'discrepancy'), await perCapture(engine, 'samples')];
+    expect(half.filter((rows) => rows.length > 0)).toEqual([once(half[0]!.length > 0 ? 'discrepancy' : 'samples')]);
+    await expect(ingestBatch(event, ctx(), ingestDeps('kill/', { ...kill, now: at('2026-06-26T12:00:00Z') }))).rejects.toThrow('killed');
+    expect(await ingestBatch(event, ctx(), ingestDeps('kill/'))).toEqual({ batchItemFailures: [] });
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T12')]), engine);
+    expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+    expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+    // The last four MERGEs (hours 10 and 12, both tables) each read only their own arrival hour's staging files.
+    for (const x of athena.executions.filter((q) => q.substatementType === 'MERGE').slice(-4)) {
+      const arrival = /arrival = '([^']+)'/.exec(x.sql)![1]!;
+      const staged = x.scanned.find((s) => s.table.endsWith('_staging'))!;
+      const files = (await athena.duck(`SELECT count(*) AS n FROM glob('${s3.directory}/${DATA}/kill/staging/${staged.table.replace('_staging', '')}/arrival=${arrival}/*/*.parquet._S3rver_object')`))[0]!.n;
+      expect(staged.files).toBe(Number(files));
+    }
+  });
+
+  it('a failed MERGE (an Iceberg commit race) returns the step to the queue, and so every later step of the batch', async () => {
+    const { engine, athena } = await deployment('race/');
+    await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('race/'));
+    athena.inject({ match: /MERGE INTO discrepancy/, reason: 'ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table: conflicting concurrent commit', retryable: true });
+    const res = await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T11')]), engine);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'step-0' }, { itemIdentifier: 'step-1' }] });
+    // samples was merged before discrepancy failed: the redelivery merges discrepancy and leaves samples alone.
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
+    expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+    expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+  });
+});
