@@ -18,7 +18,7 @@ import { compactInstant } from '../outputs/layout.js';
 import { sameVersion } from '../sources/docker-version.js';
 import { parseCaptureSources } from '../sources/index.js';
 import { metricsApiTimes, parseKubectlTop, type KubectlTopPaste } from '../sources/kubectl.js';
-import { CGROUP_FILE, OTHER_CGROUP_FILE, recognizeFile, splitTerminalPaste, type FactClaim, type FactKey, type SourceKey } from '../sources/recognize.js';
+import { CGROUP_FILE, OTHER_CGROUP_FILE, decodeText, recognizeFile, splitTerminalPaste, type FactClaim, type FactKey, type SourceKey } from '../sources/recognize.js';
 
 type Sources = CaptureBundle['sources'];
 
@@ -203,6 +203,19 @@ export function classify(text: string): { kind: SourceKey | 'host'; value: unkno
   return { kind: null, reason: first?.kind === 'skip' ? first.reason : 'a cgroup file: name it after the kernel file (memory.stat …)' };
 }
 
+/**
+ * Claims about listed nodes (`kubectl get nodes -o wide`) → those of the node being packed: its
+ * row by name (a short name matches its FQDN), or the only row; otherwise why none applies.
+ */
+function factsForNode(facts: FactClaim[], node: string): { facts: FactClaim[]; note?: string } | string {
+  const names = [...new Set(facts.map((f) => f.node).filter((n): n is string => n !== undefined))];
+  if (names.length === 0) return { facts };
+  const same = (a: string) => a === node || a.startsWith(`${node}.`) || node.startsWith(`${a}.`);
+  const match = names.filter(same);
+  if (match.length === 1) return { facts: facts.filter((f) => f.node === match[0]), ...(names.length > 1 ? { note: `row of ${match[0]}` } : {}) };
+  return `no row for node ${node} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+}
+
 export async function packFolder(folder: string, opts: PackOptions): Promise<PackResult> {
   const cluster = ClusterName.safeParse(opts.cluster);
   if (!cluster.success) throw new UsageError(`--cluster: ${cluster.error.issues[0]!.message}`);
@@ -236,7 +249,7 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
     const base = path.posix.basename(rel);
     const dir = path.posix.dirname(rel);
     const folderKey = dir === '.' ? '/' : `/${dir}`;
-    const text = await readFile(full, 'utf8');
+    const text = decodeText(await readFile(full));
     if (base === 'cgroup.path') {
       const entry = cgroups.get(folderKey) ?? { path: folderKey, files: {}, files_from: [] };
       entry.path = text.trim();
@@ -261,8 +274,14 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
       const res = r.result;
       if (res.kind === 'skip') skipped.push({ file: name, reason: res.reason });
       else if (res.kind === 'facts') {
-        for (const claim of res.facts) claims.push({ claim, from: name });
-        used.push({ file: name, as: res.what, ...(res.note ? { note: res.note } : {}) });
+        const picked = factsForNode(res.facts, node.data);
+        if (typeof picked === 'string') {
+          skipped.push({ file: name, reason: `${res.what}: ${picked}` });
+          continue;
+        }
+        for (const claim of picked.facts) claims.push({ claim, from: name });
+        const note = [res.note, picked.note].filter(Boolean).join('; ');
+        used.push({ file: name, as: res.what, ...(note ? { note } : {}) });
       } else if (res.kind === 'cgroupFile') {
         addCgroupFile(res.path ?? folderKey, res.file, res.text, name);
         used.push({ file: name, as: 'cgroups', ...(res.path ? { note: `cgroup ${res.path}` } : {}) });

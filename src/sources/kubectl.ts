@@ -327,3 +327,82 @@ export function parseKubectlVersion(input: unknown): Parsed<KubectlVersionFacts>
 export function looksLikeKubectlVersion(text: string): boolean {
   return /^(Client|Server) Version: (v\d|version\.Info\{)/m.test(text) || /^(client|server)Version:\s*$/m.test(text);
 }
+
+// ---------------------------------------------------------------------------------------------
+// kubectl get node -o wide / describe node / get node -o json
+
+export interface NodeInfoFacts {
+  name: string;
+  kubeletVersion: string | null;
+  containerRuntime: string | null;
+  kernel: string | null;
+}
+
+const RUNTIME = /^[a-z][a-z0-9.-]{0,30}:\/\/[0-9A-Za-z.+~_-]{1,64}$/;
+const KERNEL_RELEASE = /^\d[0-9A-Za-z.+~_-]{0,127}$/;
+
+function nodeFacts(name: string, kubelet: unknown, runtime: unknown, kernel: unknown): NodeInfoFacts {
+  const str = (v: unknown, re: RegExp) => (typeof v === 'string' && re.test(v.trim()) ? v.trim() : null);
+  return { name, kubeletVersion: str(kubelet, GIT_VERSION), containerRuntime: str(runtime, RUNTIME), kernel: str(kernel, KERNEL_RELEASE) };
+}
+
+/**
+ * `kubectl get nodes -o wide`: columns are found by the header's offsets (kubectl aligns them
+ * with a tabwriter), because OS-IMAGE holds spaces (`Amazon Linux 2`). VERSION is the kubelet's,
+ * CONTAINER-RUNTIME and KERNEL-VERSION the node's (`status.nodeInfo`).
+ */
+function nodesWide(text: string): NodeInfoFacts[] | null {
+  const lines = text.split('\n').map((l) => l.replace(/[ \t\r]+$/, ''));
+  const h = lines.findIndex((l) => /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\b/.test(l) && l.includes('CONTAINER-RUNTIME'));
+  if (h < 0) return null;
+  const header = lines[h]!;
+  const cols = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index! }));
+  const cell = (row: string, col: string) => {
+    const i = cols.findIndex((c) => c.name === col);
+    if (i < 0) return null;
+    const end = i + 1 < cols.length ? cols[i + 1]!.at : row.length;
+    return row.slice(cols[i]!.at, end).trim() || null;
+  };
+  const out: NodeInfoFacts[] = [];
+  for (const row of lines.slice(h + 1)) {
+    if (row.trim() === '' || row.length < cols[cols.length - 1]!.at) continue;
+    const name = cell(row, 'NAME');
+    if (name) out.push(nodeFacts(name, cell(row, 'VERSION'), cell(row, 'CONTAINER-RUNTIME'), cell(row, 'KERNEL-VERSION')));
+  }
+  return out;
+}
+
+/** `kubectl describe node`: `Name:` then the `System Info:` block. */
+function describeNode(text: string): NodeInfoFacts[] | null {
+  const field = (label: string) => new RegExp(`^\\s*${label}:[ \\t]+(\\S.*)$`, 'm').exec(text)?.[1]?.trim();
+  const name = /^Name:[ \t]+(\S+)$/m.exec(text)?.[1];
+  if (!name || !/^\s+Kubelet Version:/m.test(text)) return null;
+  return [nodeFacts(name, field('Kubelet Version'), field('Container Runtime Version'), field('Kernel Version'))];
+}
+
+/** `kubectl get node(s) -o json`: a Node or a List/NodeList of them, `status.nodeInfo`. */
+function nodesJson(o: Record<string, unknown>): NodeInfoFacts[] | null {
+  const one = (n: unknown): NodeInfoFacts | null => {
+    if (typeof n !== 'object' || n === null) return null;
+    const r = n as { kind?: unknown; metadata?: { name?: unknown }; status?: { nodeInfo?: Record<string, unknown> } };
+    const info = r.status?.nodeInfo;
+    if (typeof r.metadata?.name !== 'string' || typeof info !== 'object' || info === null) return null;
+    return nodeFacts(r.metadata.name, info.kubeletVersion, info.containerRuntimeVersion, info.kernelVersion);
+  };
+  if (o.kind === 'Node') {
+    const n = one(o);
+    return n ? [n] : null;
+  }
+  if ((o.kind === 'NodeList' || o.kind === 'List') && Array.isArray(o.items)) {
+    const all = o.items.map(one);
+    return all.length > 0 && all.every((n) => n !== null) ? (all as NodeInfoFacts[]) : null;
+  }
+  return null;
+}
+
+/** Node facts from `kubectl get nodes -o wide`, `kubectl describe node` or `-o json`; null when the input is none of them. */
+export function parseKubectlNodes(input: unknown): NodeInfoFacts[] | null {
+  if (typeof input === 'string') return input.length > 1 << 22 ? null : (nodesWide(input) ?? describeNode(input));
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return nodesJson(input as Record<string, unknown>);
+  return null;
+}

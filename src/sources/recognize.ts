@@ -10,7 +10,25 @@
 import type { SnapshotSource } from '../errors.js';
 import { HostFacts } from '../model/bundle.js';
 import { looksLikeDockerInfoJson, looksLikeDockerVersionJson, parseDockerInfoJson, parseDockerInfoText, parseDockerVersionJson, parseDockerVersionText } from './docker-version.js';
-import { kubectlTopHeader, looksLikeKubectlTop, looksLikeKubectlVersion, looksLikeMetricsApi, parseKubectlVersion } from './kubectl.js';
+import { kubectlTopHeader, looksLikeKubectlTop, looksLikeKubectlVersion, looksLikeMetricsApi, parseKubectlNodes, parseKubectlVersion, type NodeInfoFacts } from './kubectl.js';
+
+// ---------------------------------------------------------------------------------------------
+// Bytes of a loose file
+
+/**
+ * A collected file's text. Windows PowerShell 5 writes `kubectl top pod > top.txt` as UTF-16LE
+ * with a byte-order mark, Notepad may add a UTF-8 one: both are decoded, the mark dropped.
+ */
+export function decodeText(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b[0] === 0xff && b[1] === 0xfe) return b.subarray(2).toString('utf16le');
+  if (b[0] === 0xfe && b[1] === 0xff) {
+    const swapped = Buffer.from(b.subarray(2, 2 + ((b.length - 2) & ~1)));
+    return swapped.swap16().toString('utf16le');
+  }
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3).toString('utf8');
+  return b.toString('utf8');
+}
 
 // ---------------------------------------------------------------------------------------------
 // Terminal pastes
@@ -224,6 +242,8 @@ export interface FactClaim {
   value: string | number;
   /** A weak claim only fills a fact nobody else states and never conflicts (docker info's daemon version). */
   weak?: boolean;
+  /** The node the claim is about, when the output lists nodes (`kubectl get nodes -o wide`). */
+  node?: string;
 }
 
 export type Recognition =
@@ -294,6 +314,16 @@ function dockerInfoFacts(v: { clientVersion: string | null; serverVersion: strin
   return { kind: 'facts', facts, what: 'docker info' };
 }
 
+function nodeInfoFacts(nodes: NodeInfoFacts[], what: string): Recognition {
+  const facts: FactClaim[] = [];
+  for (const n of nodes) {
+    if (n.kubeletVersion) facts.push({ key: 'kubeletVersion', value: n.kubeletVersion, node: n.name });
+    if (n.containerRuntime) facts.push({ key: 'containerRuntime', value: n.containerRuntime, node: n.name });
+    if (n.kernel) facts.push({ key: 'kernel', value: n.kernel, node: n.name });
+  }
+  return facts.length > 0 ? { kind: 'facts', facts, what } : { kind: 'skip', reason: `${what} without kubelet version, runtime or kernel` };
+}
+
 function kubectlVersionFacts(v: { client: string | null; server: string | null }): Recognition {
   const facts: FactClaim[] = [];
   if (v.client) facts.push({ key: 'kubectlVersion', value: v.client });
@@ -314,6 +344,8 @@ export function recognizeJson(json: unknown, text: string): Recognition {
   if (typeof o.kind === 'string' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('metrics.k8s.io')) {
     return { kind: 'skip', reason: `a metrics.k8s.io ${o.kind}: memgap reads PodMetrics, NodeMetrics and their Lists` };
   }
+  const nodes = o.kind === 'Node' || o.kind === 'NodeList' || o.kind === 'List' ? parseKubectlNodes(o) : null;
+  if (nodes) return nodeInfoFacts(nodes, 'kubectl get node -o json');
   if ('pods' in o || ('node' in o && isRecord(o.node))) return { kind: 'source', key: 'kubeletSummary', value: o, what: 'kubelet /stats/summary' };
   if (Array.isArray(o.stats)) return { kind: 'source', key: 'crictlStats', value: o, what: 'crictl stats -o json' };
   if ('memory_stats' in o) return { kind: 'source', key: 'dockerApiStats', value: [o], what: 'Docker Engine API stats' };
@@ -381,14 +413,7 @@ export function recognizeSegment(body: string, command: string | null): Recognit
   const trimmed = body.trim();
   if (trimmed === '') return { kind: 'skip', reason: command ? `\`${command.slice(0, 80)}\` printed nothing` : 'empty' };
 
-  if (kind?.kind === 'cat') {
-    const file = kind.files[kind.files.length - 1]!;
-    const base = file.split('/').pop()!;
-    if (CGROUP_FILE.test(base) && kind.files.length === 1) {
-      const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : null;
-      return { kind: 'cgroupFile', file: base, path: dir && dir.startsWith('/') ? dir : null, text: body.replace(/^\n+/, ''), what: `cgroup ${base}` };
-    }
-  }
+  if (kind?.kind === 'cat' && kind.files.length === 1 && CGROUP_FILE.test(kind.files[0]!.split('/').pop()!)) return cgroupFileOf(kind.files[0]!, body);
 
   let jsonError: string | null = null;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -419,6 +444,8 @@ export function recognizeSegment(body: string, command: string | null): Recognit
     const namespace = hasNamespaceColumn ? null : top?.namespace ?? null;
     return { kind: 'source', key: 'kubectlTop', value: { text: body, ...(namespace ? { namespace } : {}) }, what: 'kubectl top table' };
   }
+  const nodes = parseKubectlNodes(body);
+  if (nodes) return nodeInfoFacts(nodes, /^Name:/m.test(body) && !/^NAME\s/m.test(body) ? 'kubectl describe node' : 'kubectl get nodes -o wide');
   if (looksLikeKubectlVersion(body)) {
     const v = parseKubectlVersion(body);
     return v.ok ? kubectlVersionFacts(v.value) : { kind: 'skip', reason: `kubectl version: ${v.reason}` };
@@ -451,11 +478,53 @@ export interface FileRecognition {
   result: Recognition;
 }
 
+/**
+ * Several files printed by one command: `tail -n +1 memory.*` / `head memory.*` (`==> name <==`
+ * before each) or `grep . memory.*` / `grep -r . <dir>` (`name:line`). Null when the body is not that.
+ */
+export function splitMultiFile(body: string): { file: string; text: string; offset: number }[] | null {
+  const lines = body.split('\n');
+  if (lines.some((l) => /^==> .+ <==$/.test(l))) {
+    const out: { file: string; lines: string[]; offset: number }[] = [];
+    lines.forEach((l, i) => {
+      const m = /^==> (.+) <==$/.exec(l);
+      if (m) out.push({ file: m[1]!, lines: [], offset: i + 1 });
+      else if (out.length > 0) out[out.length - 1]!.lines.push(l);
+    });
+    return out.map((f) => ({ file: f.file, text: f.lines.join('\n').replace(/\n+$/, '\n'), offset: f.offset }));
+  }
+  const filled = lines.map((l, i) => ({ l: l.replace(/\r$/, ''), i })).filter((x) => x.l.trim() !== '');
+  const grep = filled.map((x) => ({ m: /^([^\s:]+):(.*)$/.exec(x.l), i: x.i }));
+  if (filled.length === 0 || grep.some((g) => !g.m) || !grep.some((g) => CGROUP_FILE.test(g.m![1]!.split('/').pop()!))) return null;
+  const byFile = new Map<string, { lines: string[]; offset: number }>();
+  for (const g of grep) {
+    const f = byFile.get(g.m![1]!) ?? { lines: [], offset: g.i };
+    f.lines.push(g.m![2]!);
+    byFile.set(g.m![1]!, f);
+  }
+  return [...byFile].map(([file, f]) => ({ file, text: `${f.lines.join('\n')}\n`, offset: f.offset }));
+}
+
+function cgroupFileOf(file: string, text: string): Recognition {
+  const base = file.split('/').pop()!;
+  if (!CGROUP_FILE.test(base)) return { kind: 'skip', reason: OTHER_CGROUP_FILE.test(base) ? 'a cgroup file memgap does not read' : 'not a cgroup memory file' };
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : null;
+  return { kind: 'cgroupFile', file: base, path: dir && dir.startsWith('/') ? dir : null, text: text.replace(/^\n+/, ''), what: `cgroup ${base}` };
+}
+
 /** A whole loose file: split at prompt lines, each segment recognised on its own. */
 export function recognizeFile(text: string): FileRecognition[] {
   if (text.includes('\u0000')) return [{ at: null, command: null, result: { kind: 'skip', reason: 'binary file' } }];
   const segments = splitTerminalPaste(text);
   if (segments.length === 0) return [{ at: null, command: null, result: { kind: 'skip', reason: 'empty' } }];
   const several = segments.length > 1;
-  return segments.map((s) => ({ at: several ? `line ${Math.max(1, s.firstLine - (s.command ? 1 : 0))}` : null, command: s.command, result: recognizeSegment(s.body, s.command) }));
+  const out: FileRecognition[] = [];
+  for (const s of segments) {
+    const at = several ? `line ${Math.max(1, s.firstLine - (s.command ? 1 : 0))}` : null;
+    const files = splitMultiFile(s.body);
+    if (files && files.length > 0) {
+      for (const f of files) out.push({ at: `line ${s.firstLine + f.offset - 1}: ${f.file}`, command: s.command, result: cgroupFileOf(f.file, f.text) });
+    } else out.push({ at, command: s.command, result: recognizeSegment(s.body, s.command) });
+  }
+  return out;
 }

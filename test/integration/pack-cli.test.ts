@@ -4,6 +4,7 @@
  * time from the sources' own timestamps, and every skipped file listed with its reason — also
  * when nothing could be packed.
  */
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,6 +156,21 @@ describe('memgap pack', () => {
     expect(b.host).toEqual({ dockerVersion: '19.03.6-ce', cgroupDriver: 'cgroupfs' });
     expect(b.sources.kubectlTop).toEqual([expect.objectContaining({ namespace: 'harbor' })]);
     expect((b.sources.metricsApi as unknown[]).length).toBe(1);
+  });
+
+  it("node facts from kubectl get nodes -o wide: the packed node's row (short name or FQDN), or a reason; a UTF-16 paste reads as text", async () => {
+    const top = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(path.join(PASTED, 'kubectl-top-pod_seed-article.txt'), 'utf8').replace(/\n/g, '\r\n'), 'utf16le')]);
+    const folder = await folderWith({ 'nodes.txt': `@${path.join(PASTED, 'kubectl-get-nodes-wide_eks-1.14.txt')}`, 'version.txt': `@${path.join(PASTED, 'docker-version_18.06_amzn2.txt')}` });
+    await writeFile(path.join(folder, 'top.txt'), top);
+    const r = await cli.run(['pack', folder, '--cluster', 'c', '--node', 'ip-192-168-12-34', '-o', out(folder)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('nodes.txt → kubectl get nodes -o wide (row of ip-192-168-12-34.ap-northeast-1.compute.internal)');
+    expect(r.stdout).toContain('top.txt → kubectl top table');
+    expect((await bundleOf(out(folder))).host).toEqual({ kubeletVersion: 'v1.14.9-eks-1f0ca9', containerRuntime: 'docker://18.6.1', kernel: '4.14.165-133.209.amzn2.x86_64', dockerVersion: '18.06.1-ce' });
+
+    const other = await cli.run(['pack', folder, '--cluster', 'c', '--node', 'node02', '-o', out(folder)]);
+    expect(other.code).toBe(0);
+    expect(other.stdout).toContain('skipped nodes.txt: kubectl get nodes -o wide: no row for node node02 (ip-192-168-12-34.ap-northeast-1.compute.internal, ip-192-168-40-2.ap-northeast-1.compute.internal)');
   });
 
   it('when nothing can be packed, every skipped file is listed with its reason, then one error line, exit 2', async () => {

@@ -13,8 +13,8 @@ import { InvalidSnapshotError } from '../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { Sample } from '../../src/model/sample.js';
 import { parseDockerInfoJson, parseDockerInfoText, parseDockerVersionJson, parseDockerVersionText, sameVersion } from '../../src/sources/docker-version.js';
-import { parseByteQuantity, parseKubectlTop, parseKubectlVersion, parseMetricsApi } from '../../src/sources/kubectl.js';
-import { commandKind, recognizeFile, splitTerminalPaste } from '../../src/sources/recognize.js';
+import { parseByteQuantity, parseKubectlNodes, parseKubectlTop, parseKubectlVersion, parseMetricsApi } from '../../src/sources/kubectl.js';
+import { commandKind, decodeText, recognizeFile, splitMultiFile, splitTerminalPaste } from '../../src/sources/recognize.js';
 
 const DIR = path.resolve('test/fixtures/pasted');
 const PASTES = readdirSync(DIR)
@@ -85,6 +85,21 @@ describe('hand-collected text parsers never crash', () => {
     fc.assert(
       fc.property(fc.oneof(anyText, anyJson), (input) => {
         expect(isResult(parseKubectlVersion(input))).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('node listings (get nodes -o wide, describe node, -o json) and multi-file outputs: a value or null', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText, anyJson), fc.uint8Array({ maxLength: 64 }), (input, bytes) => {
+        const nodes = parseKubectlNodes(input);
+        if (nodes !== null) for (const n of nodes) expect(typeof n.name).toBe('string');
+        if (typeof input === 'string') {
+          const files = splitMultiFile(input);
+          if (files !== null) for (const f of files) expect(typeof f.text).toBe('string');
+        }
+        expect(typeof decodeText(bytes)).toBe('string');
       }),
       { numRuns: 400 },
     );

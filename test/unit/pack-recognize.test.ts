@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { parseDockerStatsTable } from '../../src/sources/docker-cli.js';
-import { commandKind, matchPrompt, parseCommandLine, recognizeFile, splitTerminalPaste, type Recognition } from '../../src/sources/recognize.js';
+import { commandKind, decodeText, matchPrompt, parseCommandLine, recognizeFile, splitTerminalPaste, type Recognition } from '../../src/sources/recognize.js';
 
 const PASTED = path.resolve('test/fixtures/pasted');
 const read = (f: string) => readFileSync(path.join(PASTED, f), 'utf8');
@@ -184,6 +184,48 @@ describe('recognition by content', () => {
       ['line 22', 'docker stats --no-stream | grep harbor-core', 'dockerStatsTable'],
       ['line 24', 'uptime', 'output of `uptime`, which memgap does not read'],
     ]);
+  });
+
+  it('node facts: kubectl get nodes -o wide (OS-IMAGE with spaces), describe node, -o json; each claim names its node', () => {
+    const wide = only(read('kubectl-get-nodes-wide_eks-1.14.txt'));
+    expect(wide).toMatchObject({ kind: 'facts', what: 'kubectl get nodes -o wide' });
+    expect((wide as { facts: unknown[] }).facts).toEqual([
+      { key: 'kubeletVersion', value: 'v1.14.9-eks-1f0ca9', node: 'ip-192-168-12-34.ap-northeast-1.compute.internal' },
+      { key: 'containerRuntime', value: 'docker://18.6.1', node: 'ip-192-168-12-34.ap-northeast-1.compute.internal' },
+      { key: 'kernel', value: '4.14.165-133.209.amzn2.x86_64', node: 'ip-192-168-12-34.ap-northeast-1.compute.internal' },
+      { key: 'kubeletVersion', value: 'v1.14.9-eks-1f0ca9', node: 'ip-192-168-40-2.ap-northeast-1.compute.internal' },
+      { key: 'containerRuntime', value: 'docker://18.6.1', node: 'ip-192-168-40-2.ap-northeast-1.compute.internal' },
+      { key: 'kernel', value: '4.14.165-133.209.amzn2.x86_64', node: 'ip-192-168-40-2.ap-northeast-1.compute.internal' },
+    ]);
+    const described = only(read('kubectl-describe-node_system-info.txt'));
+    expect(described).toMatchObject({ kind: 'facts', what: 'kubectl describe node' });
+    expect((described as { facts: unknown[] }).facts).toHaveLength(3);
+    const json = JSON.stringify({ kind: 'Node', apiVersion: 'v1', metadata: { name: 'worker-1' }, status: { nodeInfo: { kubeletVersion: 'v1.28.3', containerRuntimeVersion: 'containerd://1.7.2', kernelVersion: '5.15.0-91-generic' } } });
+    expect(only(json)).toMatchObject({ kind: 'facts', what: 'kubectl get node -o json', facts: [{ key: 'kubeletVersion', value: 'v1.28.3', node: 'worker-1' }, { key: 'containerRuntime' }, { key: 'kernel' }] });
+  });
+
+  it('several files in one output: tail -n +1 (==> name <==) and grep . (name:line)', () => {
+    const tail = recognizeFile(read('tail-memory-files_cgroupv1.txt'));
+    expect(tail.map((r) => [r.at, r.result.kind === 'cgroupFile' ? r.result.file : r.result.kind])).toEqual([
+      ['line 2: memory.usage_in_bytes', 'memory.usage_in_bytes'],
+      ['line 5: memory.limit_in_bytes', 'memory.limit_in_bytes'],
+      ['line 8: memory.stat', 'memory.stat'],
+    ]);
+    expect((tail[0]!.result as { text: string }).text).toBe('105971712\n');
+    const grep = recognizeFile(read('grep-memory-files_cgroupv2.txt'));
+    expect(grep.map((r) => (r.result.kind === 'cgroupFile' ? [r.result.file, r.result.text] : r.result.kind))).toEqual([
+      ['memory.current', '6479872\n'],
+      ['memory.max', '268435456\n'],
+      ['memory.stat', 'anon 3887104\nfile 1851392\nkernel 741376\ninactive_file 1212416\n'],
+    ]);
+  });
+
+  it('UTF-16 (PowerShell `>`) and UTF-8 with a byte-order mark decode to the same text', () => {
+    const text = read('kubectl-top-pod_seed-article.txt');
+    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))).toBe(text);
+    expect(decodeText(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]))).toBe(text);
+    expect(decodeText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toBe(text);
+    expect(decodeText(Buffer.from(text))).toBe(text);
   });
 
   it('says why: broken JSON, an unknown JSON, a command memgap does not read', () => {
