@@ -73,7 +73,7 @@ export function viewSql(table: TableName, root: string): string {
 
 export interface OpenQueryOptions {
   /**
-   * For SQL a user typed (`memgap query`): one SELECT/WITH (or EXPLAIN) statement, no file
+   * For SQL a user typed (`memgap query`): one SELECT/WITH statement, no file
    * access outside `root`, no extension loading, settings locked. Enforced by DuckDB itself
    * (statement type from its parser, `enable_external_access`, `lock_configuration`), not by
    * patterns over the text.
@@ -82,7 +82,9 @@ export interface OpenQueryOptions {
 }
 
 /** Statement types `memgap query` runs; everything else (COPY, ATTACH, SET, INSTALL, CREATE …) is refused. */
-const READ_ONLY_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+const READ_ONLY_STATEMENTS = new Set<StatementType>([StatementType.SELECT]);
+
+const NOT_A_SELECT = 'memgap query is read-only: it runs one SELECT (or WITH … SELECT) over the tables';
 
 /** DuckDB error classes that mean "this SQL is wrong", not "memgap failed". */
 const SQL_MISTAKE = /^(Parser|Binder|Catalog|Conversion|Permission|Invalid Input|Out of Range|Not implemented|Dependency|Constraint) Error: /;
@@ -103,14 +105,26 @@ async function lockDown(conn: DuckDBConnection, root: string): Promise<void> {
   await conn.run('SET lock_configuration = true');
 }
 
-/** Refuses anything but exactly one SELECT/WITH/EXPLAIN statement, by DuckDB's own parser. */
+/**
+ * Refuses anything but exactly one SELECT/WITH statement, by DuckDB's own parser. The parse goes
+ * through `json_serialize_sql`, which parses without binding or running (preparing an `EXPORT
+ * DATABASE` already writes its folder) and serialises SELECT statements only; the prepared
+ * statement's type is checked again before it runs.
+ */
 async function readOnlyStatement(conn: DuckDBConnection, sql: string) {
+  const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+  const parsed = JSON.parse(String(reader.getRowObjectsJS()[0]!.j)) as { error: boolean; error_type?: string; error_message?: string; statements?: unknown[] };
+  if (parsed.error) {
+    if (parsed.error_type === 'parser') throw new UsageError(`the SQL was refused: Parser Error: ${(parsed.error_message ?? '').split('\n')[0]}`);
+    throw new UsageError(`${NOT_A_SELECT}; this statement is not a SELECT`);
+  }
+  const count = parsed.statements?.length ?? 0;
+  if (count !== 1) throw new UsageError(`memgap query runs exactly one SELECT statement; this SQL holds ${count}`);
   const extracted = await conn.extractStatements(sql);
   if (extracted.count !== 1) throw new UsageError(`memgap query runs exactly one SELECT statement; this SQL holds ${extracted.count}`);
   const prepared = await extracted.prepare(0);
   if (!READ_ONLY_STATEMENTS.has(prepared.statementType)) {
-    const kind = StatementType[prepared.statementType] ?? String(prepared.statementType);
-    throw new UsageError(`memgap query is read-only: it runs one SELECT (or WITH … SELECT) over the tables; a ${kind} statement is refused`);
+    throw new UsageError(`${NOT_A_SELECT}; a ${StatementType[prepared.statementType] ?? String(prepared.statementType)} statement is refused`);
   }
   return prepared;
 }
