@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
 import { bundleKey, encodeBundle } from '../../../src/agent/bundle.js';
 import type { CaptureBundle } from '../../../src/model/bundle.js';
 import { compactedKey, dtOf } from '../../../src/outputs/layout.js';
+import { stringLiteral } from '../../../src/trends/sql.js';
+import { openQueryEngine } from '../../../src/query/engine.js';
 import { compactStaging } from '../../../src/pipeline/compact.js';
 import { ingestObject } from '../../../src/pipeline/ingest.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
@@ -26,9 +27,15 @@ export async function ingestAgentBundle(bundle: CaptureBundle, dir: string): Pro
   await compactStaging(output);
   const at = new Date(bundle.capturedAt);
   const read = async (table: 'discrepancy' | 'samples'): Promise<Row[]> => {
-    const bytes = await output.getBytes(compactedKey(table, dtOf(at), bundle.cluster));
-    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as Row[];
-    return rows.filter((r) => r.node === bundle.node && new Date(r.captured_at as Date).getTime() === at.getTime());
+    // read back with DuckDB, straight from the partition's one file
+    const file = path.join(output.root, ...compactedKey(table, dtOf(at), bundle.cluster).split('/'));
+    const engine = await openQueryEngine(output.root);
+    try {
+      const rows = (await engine.query(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning = false)`)).rows;
+      return rows.filter((r) => r.node === bundle.node && new Date(r.captured_at as Date).getTime() === at.getTime());
+    } finally {
+      await engine.close();
+    }
   };
   return { discrepancy: await read('discrepancy'), samples: await read('samples') };
 }
