@@ -98,14 +98,33 @@ export function matchSamples(samples: readonly Sample[]): Entity[] {
    * The full id a sample's id stands for: the only one it starts; else the only one its pod and
    * container name agree with (a docker stats row names its container); else none: ambiguous.
    */
+  // The full ids a short id starts, by the pod each belongs to (null: pod unknown), built once per
+  // short id: a table of 220 rows that all print the same 12 characters stays linear.
+  const byPod = new Map<string, Map<string | null, string[]>>();
+  const candidatesIn = (shortId: string, podUid: string | null): readonly string[] => {
+    const all = fullIds.get(shortId)!;
+    if (podUid === null) return all;
+    let pods = byPod.get(shortId);
+    if (!pods) {
+      pods = new Map();
+      for (const c of all) {
+        const u = refs.get(c)?.podUid ?? null;
+        const list = pods.get(u);
+        if (list) list.push(c);
+        else pods.set(u, [c]);
+      }
+      byPod.set(shortId, pods);
+    }
+    return [...(pods.get(podUid) ?? []), ...(pods.get(null) ?? [])];
+  };
   const resolve = (id: Identity): { full: string | null; ambiguous: boolean } => {
     if (!id.containerId || id.level !== 'container') return { full: null, ambiguous: false };
-    const candidates = fullIds.get(id.containerId)!;
-    if (candidates.length === 1) return { full: candidates[0]!, ambiguous: false };
+    const all = fullIds.get(id.containerId)!;
+    if (all.length === 1) return { full: all[0]!, ambiguous: false };
     const podUid = uidOf(id);
     const container = id.isPause ? 'POD' : id.container;
     const agree = (want: string | null, have: string | null | undefined) => want === null || have === null || have === undefined || want === have;
-    const consistent = candidates.filter((c) => agree(podUid, refs.get(c)?.podUid) && agree(container, refs.get(c)?.container));
+    const consistent = candidatesIn(id.containerId, podUid).filter((c) => agree(container, refs.get(c)?.container));
     if (consistent.length === 1) return { full: consistent[0]!, ambiguous: false };
     const named = container === null ? [] : consistent.filter((c) => refs.get(c)?.container === container);
     if (named.length === 1) return { full: named[0]!, ambiguous: false };
