@@ -146,7 +146,7 @@ function duckType(hive: string): string {
 }
 
 /** DuckDB result type → the type name Athena puts in ColumnInfo.Type. */
-function athenaType(duck: string): string {
+export function athenaType(duck: string): string {
   if (duck.endsWith('[]')) return 'array';
   if (duck.startsWith('DECIMAL')) return 'decimal';
   if (duck.startsWith('STRUCT')) return 'row';
@@ -172,7 +172,7 @@ function athenaType(duck: string): string {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** A DuckDB JS value as Athena renders it in VarCharValue (NULL → absent). */
-function athenaText(v: unknown, duck: string): string | null {
+export function athenaText(v: unknown, duck: string): string | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) {
     const d = `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
@@ -181,6 +181,7 @@ function athenaText(v: unknown, duck: string): string | null {
   }
   if (Array.isArray(v)) return `[${v.map((x) => athenaText(x, duck.replace(/\[\]$/, '')) ?? 'null').join(', ')}]`;
   if (typeof v === 'object') return JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+  if (Object.is(v, -0)) return '-0.0';
   return String(v);
 }
 

@@ -89,11 +89,13 @@ export const TRINO_FUNCTIONS: Readonly<Record<string, string>> = {
   array_distinct: '',
   filter: 'list_filter',
   transform: 'list_transform',
+  unnest: 'unnest (Trino only as CROSS JOIN UNNEST(…) AS t(x))',
+  sequence: 'range / generate_series',
 };
 
 /** Keywords that can stand before `(`: not calls. */
 const SQL_KEYWORDS = new Set([
-  'in', 'exists', 'over', 'values', 'using', 'as', 'and', 'or', 'not', 'on', 'from', 'select', 'where', 'by', 'into', 'with', 'when', 'then', 'else', 'end', 'is', 'between', 'distinct', 'all', 'union', 'partition', 'interval', 'row', 'array', 'map', 'tblproperties', 'partitioned', 'table', 'window', 'insert', 'timestamp', 'decimal', 'varchar',
+  'in', 'exists', 'join', 'lateral', 'over', 'values', 'using', 'as', 'and', 'or', 'not', 'on', 'from', 'select', 'where', 'by', 'into', 'with', 'when', 'then', 'else', 'end', 'is', 'between', 'distinct', 'all', 'union', 'partition', 'interval', 'row', 'array', 'map', 'tblproperties', 'partitioned', 'table', 'window', 'insert', 'timestamp', 'decimal', 'varchar',
 ]);
 
 /**
@@ -134,7 +136,6 @@ export const DUCKDB_ONLY: Readonly<Record<string, string>> = {
   read_json: 'a Glue table',
   hash: 'xxhash64 / md5',
   struct_pack: 'CAST(ROW(…) AS ROW(…))',
-  unnest: 'CROSS JOIN UNNEST(…)',
   generate_series: 'sequence',
   range: 'sequence',
   today: 'current_date',
