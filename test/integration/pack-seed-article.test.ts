@@ -11,7 +11,7 @@
  *   gap                                                105963520 − 106496 = 105857024 (100.95 MiB)
  *   page cache = WS(S) − DOCKER(S)                     (105971712 − 8192) − 106496 = 105857024
  */
-import { cp, mkdtemp, rm, utimes } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,19 @@ describe('the seed article, collected by hand', () => {
     const pause = rows.find((r) => r.container === 'POD')!;
     expect(pause).toMatchObject({ kubectl_top_bytes: null, cause: 'container-mismatch' });
     expect(pause.flags).toEqual(expect.arrayContaining(['pause-container', 'cli-rounding']));
+  });
+
+  it("with the article's own docker stats paste (name elided as k8s_POD_busybox_<省略>), the id still finds the pause container", async () => {
+    const folder = path.join(dir, 'verbatim');
+    await cp(SEED, folder, { recursive: true });
+    await copyFile(path.resolve('test/fixtures/synthetic/a/docker-stats-table_seed-article_after-read.txt'), path.join(folder, 'docker-stats.txt'));
+    const bundle = path.join(dir, 'verbatim.json.gz');
+    const packed = await cli.run(['pack', folder, '--cluster', 'seed-article', '--node', 'ip-192-168-12-34', '-o', bundle]);
+    expect(packed.code).toBe(0);
+    expect(packed.stdout).toContain('docker-stats.txt → docker stats table');
+    const analyzed = await cli.run(['analyze', bundle, '--out', path.join(dir, 'verbatim-out')]);
+    expect(analyzed.code).toBe(0);
+    expect(analyzed.stdout.split('\n').find((l) => l.includes('default/busybox'))).toMatch(/101\.1 MiB\s+104\.0 KiB\s+101\.0 MiB\s+page-cache$/);
+    expect(analyzed.stdout).toContain('Careful: the only docker stats row captured for this pod is its k8s_POD_ pause container');
   });
 });
