@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { articleCaptures, demoCluster, demoDayCaptures, gzipBundle } from '../demo/generator.js';
 import type { HostFacts } from '../model/bundle.js';
@@ -7,7 +7,8 @@ import { rawKey } from '../outputs/layout.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import { printTopGaps, printWhereThingsAre, topGaps } from './top-gaps.js';
 import { printAnalyzeSummary, runAnalyze } from './analyze.js';
-import { progressBar } from './progress.js';
+import { UsageError } from '../errors.js';
+import { phaseProgress } from './progress.js';
 
 /** Host facts of the demo's nodes, so explanations can name the Docker version. */
 function demoHosts(): Map<string, HostFacts> {
@@ -17,19 +18,31 @@ function demoHosts(): Map<string, HostFacts> {
   return hosts;
 }
 
+/** What a memgap output folder holds at its top: a folder of only these may be replaced. */
+const OUTPUT_ENTRIES = new Set(['raw', 'staging', 'samples', 'discrepancy', 'trends_daily', 'reports', 'quarantine']);
+
+/** `--out` is replaced: only when it is missing, empty, or an earlier memgap output, never someone's folder. */
+async function assertReplaceable(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (!info) return;
+  if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; the demo writes a folder there`);
+  const foreign = (await readdir(out)).filter((e) => !OUTPUT_ENTRIES.has(e) && !e.startsWith('.'));
+  if (foreign.length > 0) throw new UsageError(`--out ${out} holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); the demo replaces its folder, so give a new or empty one`);
+}
+
 export async function runDemo(outDir: string, opts: { json: boolean }): Promise<number> {
   const out = path.resolve(outDir);
+  await assertReplaceable(out);
   await rm(out, { recursive: true, force: true });
   const store = new FsObjectStore(out);
   const bundles = [...articleCaptures(), ...demoDayCaptures()];
-  const bar = progressBar('generate', !opts.json);
+  const progress = phaseProgress();
   let done = 0;
   for (const b of bundles) {
     await store.put(rawKey(b.cluster, b.node, new Date(b.capturedAt)), gzipBundle(b));
-    bar.update(++done, bundles.length);
+    progress.onPhase('generate', ++done, bundles.length);
   }
-  bar.stop();
-  const result = await runAnalyze([path.join(out, 'raw')], out, { json: opts.json });
+  const result = await runAnalyze([path.join(out, 'raw')], out, { json: opts.json, progress });
   const top = await topGaps(out);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ out, ingested: result.summary.ingested, quarantined: result.summary.quarantined, finish: result.finish, topGaps: top }, null, 2) + '\n');

@@ -64,10 +64,3 @@ export function phaseProgress(opts: PhaseProgressOptions = {}): PhaseProgress {
     end: finish,
   };
 }
-
-/** A single-phase progress display (demo's capture generation). */
-export function progressBar(label: string, enabled: boolean) {
-  if (!enabled) return { update: (_done: number, _total: number) => {}, stop: () => {} };
-  const p = phaseProgress();
-  return { update: (done: number, total: number) => p.onPhase(label, done, total), stop: () => p.end() };
-}

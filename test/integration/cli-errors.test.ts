@@ -70,6 +70,18 @@ describe('exit codes and one-line errors', () => {
     expectUsageError(await cli.run(['analyze', inputs, '--out', file]), /--out .*a-file is a file/);
   });
 
+  it('demo --out never replaces a file or a folder that is not a memgap output', async () => {
+    const mine = path.join(dir, 'my-notes');
+    await mkdir(mine, { recursive: true });
+    await writeFile(path.join(mine, 'incident.md'), 'keep me');
+    expectUsageError(await cli.run(['demo', '--out', mine]), /--out .*my-notes holds other files \(incident\.md\); the demo replaces its folder/);
+    expect(await readFile(path.join(mine, 'incident.md'), 'utf8')).toBe('keep me');
+    const file = path.join(dir, 'a-file-demo');
+    await writeFile(file, 'keep me too');
+    expectUsageError(await cli.run(['demo', '--out', file]), /is a file/);
+    expect(await readFile(file, 'utf8')).toBe('keep me too');
+  });
+
   it('pack -o into a missing folder, and onto a folder', async () => {
     const loose = path.join(dir, 'loose-pack');
     await mkdir(loose, { recursive: true });
