@@ -27,7 +27,7 @@ export interface PackResult {
   used: { file: string; as: string; note?: string }[];
   skipped: { file: string; reason: string }[];
   /** The capture time and where it came from (`--at`, a source's own sample time, or file times). */
-  time: { at: string; from: string };
+  time: { at: string; from: string; spread?: string };
   /** Each host fact and who stated it. */
   facts: { key: FactKey; value: string | number; from: string }[];
 }
@@ -115,6 +115,16 @@ function mergeFacts(claims: { claim: FactClaim; from: string }[]): PackResult['f
     throw new UsageError(`host facts disagree: containerRuntime is ${runtime.value} (${runtime.from}) but dockerVersion is ${docker.value} (${docker.from})`);
   }
   return [...strong].map(([key, v]) => ({ key, value: v.value, from: v.from }));
+}
+
+/** Sources whose own sample times lie further apart than this get a note. */
+const SPREAD_NOTE_MS = 60_000;
+
+function apart(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return h < 48 ? `${h} h ${min % 60} min` : `${Math.round(h / 24)} days`;
 }
 
 /** Sample instants the sources carry themselves: kubelet `time`, Engine API `read`, metrics `timestamp`, crictl ns timestamps. */
@@ -296,13 +306,22 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
 
   // Capture time: --at, else the newest sample time the sources carry, else the newest file time.
   let time: PackResult['time'];
+  let best: { d: Date; file: string } | null = null;
+  let first: { d: Date; file: string } | null = null;
+  for (const f of found) {
+    for (const d of sourceTimes(f.key, f.value)) {
+      if (!best || d > best.d) best = { d, file: f.file };
+      if (!first || d < first.d) first = { d, file: f.file };
+    }
+  }
+  // Sources sampled minutes apart describe different moments: the gap then mixes them (time-skew).
+  const spread = best && first && best.d.getTime() - first.d.getTime() > SPREAD_NOTE_MS ? `sources sampled ${apart(best.d.getTime() - first.d.getTime())} apart (${first.d.toISOString()} in ${first.file}, ${best.d.toISOString()} in ${best.file}): their figures describe different moments` : undefined;
   if (at) time = { at: at.toISOString(), from: '--at' };
   else {
-    let best: { d: Date; file: string } | null = null;
-    for (const f of found) for (const d of sourceTimes(f.key, f.value)) if (!best || d > best.d) best = { d, file: f.file };
     if (best) time = { at: best.d.toISOString(), from: `newest sample time in ${best.file}` };
     else time = { at: new Date(newestMtime || Date.now()).toISOString(), from: 'newest file modification time (no source carries its own time; pass --at to set it)' };
   }
+  if (spread) time.spread = spread;
   const ctx = { capturedAt: new Date(time.at), host: host as HostFacts, limits: DEFAULT_LIMITS };
 
   // Each source checked by analyze's own parser: what analyze would refuse is skipped here, with its reason.
@@ -387,10 +406,11 @@ export function registerPackCommand(program: Command): void {
       const file = opts.output ?? `capture_${result.bundle.node}_${compactInstant(new Date(result.bundle.capturedAt))}.json.gz`;
       await writeFile(file, gzipSync(JSON.stringify(result.bundle)));
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ file, capturedAt: result.time.at, capturedAtFrom: result.time.from, host: result.bundle.host ?? {}, hostFrom: result.facts, used: result.used, skipped: result.skipped }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ file, capturedAt: result.time.at, capturedAtFrom: result.time.from, ...(result.time.spread ? { note: result.time.spread } : {}), host: result.bundle.host ?? {}, hostFrom: result.facts, used: result.used, skipped: result.skipped }, null, 2) + '\n');
         return;
       }
       const out: string[] = [`wrote ${file}`, `  capture time ${result.time.at} (${result.time.from})`];
+      if (result.time.spread) out.push(`  note: ${result.time.spread}`);
       for (const f of result.facts) out.push(`  ${f.key} ${f.value} (${f.from})`);
       if (result.bundle.host?.dockerVersion === undefined && result.bundle.host?.containerRuntime === undefined) {
         out.push('  Docker version unknown: add `docker version` output or --docker-version, or docker stats figures are matched to a formula by their digits only');

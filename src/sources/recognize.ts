@@ -196,7 +196,7 @@ export type CommandKind =
   | { kind: 'docker-info' }
   | { kind: 'docker-stats'; format: string | null; filtered: boolean }
   | { kind: 'kubectl-version' }
-  | { kind: 'kubectl-top'; what: 'pod' | 'node'; namespace: string | null; allNamespaces: boolean }
+  | { kind: 'kubectl-top'; what: 'pod' | 'node'; namespace: string | null; allNamespaces: boolean; containers: boolean; noHeaders: boolean }
   | { kind: 'kubectl-raw'; path: string }
   | { kind: 'cat'; files: string[] }
   | { kind: 'other'; program: string; text: string };
@@ -218,7 +218,14 @@ export function commandKind(raw: string): CommandKind | null {
     if (pos[0] === 'version') return { kind: 'kubectl-version' };
     if (pos[0] === 'top') {
       const what = /^(no|node|nodes)$/.test(pos[1] ?? '') ? 'node' : 'pod';
-      return { kind: 'kubectl-top', what, namespace: flagValue(args, ['-n', '--namespace']), allNamespaces: args.includes('-A') || args.includes('--all-namespaces') };
+      return {
+        kind: 'kubectl-top',
+        what,
+        namespace: flagValue(args, ['-n', '--namespace']),
+        allNamespaces: args.includes('-A') || args.includes('--all-namespaces'),
+        containers: args.includes('--containers') || args.includes('--containers=true'),
+        noHeaders: args.includes('--no-headers') || args.includes('--no-headers=true'),
+      };
     }
     const rawPath = flagValue(args, ['--raw']);
     if (pos[0] === 'get' && rawPath) return { kind: 'kubectl-raw', path: rawPath };
@@ -408,7 +415,8 @@ function skipReasonForCommand(kind: CommandKind): string | null {
  * One segment → what it is. `command` (from the prompt line) is a hint: it decides when the
  * text alone cannot (headerless rows, a bare number), and names the reason when nothing fits.
  */
-export function recognizeSegment(body: string, command: string | null): Recognition {
+export function recognizeSegment(text: string, command: string | null): Recognition {
+  let body = text;
   const kind = command ? commandKind(command) : null;
   const trimmed = body.trim();
   if (trimmed === '') return { kind: 'skip', reason: command ? `\`${command.slice(0, 80)}\` printed nothing` : 'empty' };
@@ -437,6 +445,11 @@ export function recognizeSegment(body: string, command: string | null): Recognit
   if (kind?.kind === 'docker-stats') {
     const header = statsHeaderFor(body, kind.format);
     if (header) return { kind: 'source', key: 'dockerStatsTable', value: `${header}\n${body.replace(/^\n+/, '')}`, what: 'docker stats table', note: `no header in the paste${kind.filtered ? ' (filtered through a pipe)' : ''}: read as ${JSON.stringify(header.replace(/\s+/g, ' '))}` };
+  }
+  if (kind?.kind === 'kubectl-top' && kind.noHeaders && !looksLikeKubectlTop(body)) {
+    // `kubectl top … --no-headers`: the columns its flags imply (kubectl metrics_printer.go).
+    const cols = [...(kind.allNamespaces ? ['NAMESPACE'] : []), ...(kind.containers ? ['POD'] : []), 'NAME', 'CPU(cores)', ...(kind.what === 'node' ? ['CPU%'] : []), 'MEMORY(bytes)', ...(kind.what === 'node' ? ['MEMORY%'] : [])];
+    body = `${cols.join('   ')}\n${body.replace(/^\n+/, '')}`;
   }
   if (looksLikeKubectlTop(body)) {
     const top = kind?.kind === 'kubectl-top' ? kind : null;

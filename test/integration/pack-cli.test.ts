@@ -132,6 +132,16 @@ describe('memgap pack', () => {
 
     const at = await pack(table, '--at', '2026-11-27T09:15:00+09:00');
     expect(at.stdout).toContain('capture time 2026-11-27T00:15:00.000Z (--at)');
+    // The seed summary's container memory at 05:30:57Z, its pod block at 05:30:55Z: close enough, no note.
+    const same = await folderWith({ 'summary.json': `@${path.join(PASTED, 'seed-article/summary.json')}`, 'pm.json': `@${path.join(PASTED, 'metrics-api-podmetrics_busybox.json')}` });
+    const s1 = await pack(same);
+    expect(s1.stdout).toContain('capture time 2020-02-03T05:30:57.000Z (newest sample time in');
+    expect(s1.stdout).not.toContain('note:');
+    const apart = await folderWith({ 'summary.json': `@${path.join(PASTED, 'seed-article/summary.json')}`, 'top.json': JSON.stringify({ kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { name: 'busybox', namespace: 'default' }, timestamp: '2020-02-03T08:45:57Z', window: '30s', containers: [{ name: 'busybox', usage: { cpu: '0', memory: '1024Ki' } }] }) });
+    const s2 = await pack(apart);
+    expect(s2.stdout).toContain('capture time 2020-02-03T08:45:57.000Z (newest sample time in top.json)');
+    expect(s2.stdout).toContain('note: sources sampled 3 h 15 min apart (2020-02-03T05:30:55.000Z in summary.json, 2020-02-03T08:45:57.000Z in top.json): their figures describe different moments');
+
     const badAt = await pack(table, '--at', 'yesterday');
     expect(badAt.code).toBe(2);
     expect(badAt.stderr).toBe('memgap: --at: not an RFC 3339 time: yesterday\n');

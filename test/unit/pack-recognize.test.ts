@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { parseDockerStatsTable } from '../../src/sources/docker-cli.js';
+import { parseKubectlTop } from '../../src/sources/kubectl.js';
 import { commandKind, decodeText, matchPrompt, parseCommandLine, recognizeFile, splitTerminalPaste, type Recognition } from '../../src/sources/recognize.js';
 
 const PASTED = path.resolve('test/fixtures/pasted');
@@ -62,7 +63,7 @@ describe('command lines', () => {
     expect(commandKind('docker -H unix:///var/run/docker.sock version')).toEqual({ kind: 'docker-version' });
     expect(commandKind('docker system info')).toEqual({ kind: 'docker-info' });
     expect(commandKind(`docker stats --no-stream --format "{{.Name}}\\t{{.MemUsage}}"`)).toEqual({ kind: 'docker-stats', format: '{{.Name}}\\t{{.MemUsage}}', filtered: false });
-    expect(commandKind('kubectl -n kube-system top pod --containers')).toEqual({ kind: 'kubectl-top', what: 'pod', namespace: 'kube-system', allNamespaces: false });
+    expect(commandKind('kubectl -n kube-system top pod --containers')).toEqual({ kind: 'kubectl-top', what: 'pod', namespace: 'kube-system', allNamespaces: false, containers: true, noHeaders: false });
     expect(commandKind('k top no')).toMatchObject({ kind: 'kubectl-top', what: 'node' });
     expect(commandKind('kubectl get --raw /apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busybox')).toEqual({ kind: 'kubectl-raw', path: '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busybox' });
     expect(commandKind('kubectl describe node n1')).toEqual({ kind: 'other', program: 'kubectl', text: 'kubectl describe node n1' });
@@ -155,6 +156,13 @@ describe('recognition by content', () => {
     expect(r).toMatchObject({ kind: 'skip' }); // a header with a missing NAME column is not a kubectl top table
     expect(only(read('kubectl-top-pod_containers_n-harbor.txt'))).toMatchObject({ kind: 'source', key: 'kubectlTop', value: { namespace: 'harbor' } });
     expect(only(read('kubectl-top-pod_seed-article.txt'))).toMatchObject({ kind: 'source', key: 'kubectlTop', value: { text: expect.stringContaining('101Mi') } });
+  });
+
+  it('kubectl top --no-headers: the columns its flags imply', () => {
+    const r = only('$ kubectl top pod -A --containers --no-headers | grep harbor\nharbor   harbor-core-7d8f9c6b5-x2x9q   core   2m   43Mi   \n');
+    expect(r).toMatchObject({ kind: 'source', key: 'kubectlTop' });
+    const samples = parseKubectlTop([(r as { value: { text: string } }).value], ctx);
+    expect(samples.map((s) => [s.identity.namespace, s.identity.pod, s.identity.container, s.memory.workingSet])).toEqual([['harbor', 'harbor-core-7d8f9c6b5-x2x9q', 'core', 43 * 1048576]]);
   });
 
   it('metrics.k8s.io PodMetrics and PodMetricsList, as kubectl get --raw prints them', () => {
