@@ -1,8 +1,10 @@
 /**
- * Athena must never see a mismatch: the columns and types of each Glue table in the PACKAGED
- * CloudFormation (osls package, offline) equal the Parquet schema of the files the pipeline
- * writes, as DuckDB reads them. Either side changing alone fails this test: tables.ts drives the
- * Parquet writer, while the template comes from the checked-in serverless/athena.yml.
+ * Athena must never see a mismatch. The staging tables in the PACKAGED CloudFormation (osls
+ * package, offline) have the columns and types of the staging Parquet files ingest writes, as
+ * DuckDB reads them; the Iceberg tables' DDL (run by the plan function) has the columns and types
+ * of the compacted files (samples, discrepancy) and of trends_daily as the pipeline writes them
+ * locally. Either side changing alone fails this test: tables.ts drives the writers, while the
+ * template comes from the checked-in serverless/athena.yml and the DDL from src/query/athena-tables.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeParquet } from '../../src/outputs/parquet.js';
-import { TABLES, type TableName } from '../../src/outputs/tables.js';
+import { articleCaptures, DEMO_DAY, gzipBundle } from '../../src/demo/generator.js';
+import { rawKey } from '../../src/outputs/layout.js';
+import { type TableName } from '../../src/outputs/tables.js';
+import { ingestObjects } from '../../src/pipeline/ingest.js';
+import { COMPACTED_TABLES, stagingTableName } from '../../src/pipeline/sql-steps.js';
+import { icebergCreateSql, ICEBERG_TABLES } from '../../src/query/athena-tables.js';
+import { openQueryEngine } from '../../src/query/engine.js';
+import { FsObjectStore } from '../../src/store/fs-store.js';
+import { buildTrends } from '../../src/trends/build.js';
 import { buildDemoOutput } from './helpers/demo-output.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
@@ -90,6 +99,7 @@ function firstParquet(dir: string): string | null {
 
 let glue: Map<string, PackagedGlueTable>;
 let files: Record<TableName, string>;
+let staging: Record<string, string>;
 let db: DuckDBInstance;
 
 beforeAll(async () => {
@@ -99,16 +109,29 @@ beforeAll(async () => {
       .map((r) => [r.Properties.TableInput.Name, r]),
   );
   const out = await buildDemoOutput();
-  // trends_daily is written by the daily step through the same writer (outputs/parquet.ts);
-  // a file from that writer stands in until the demo helper runs that step too.
-  const trendsDir = path.join(out, 'trends_daily', 'dt=2026-11-26', 'cluster=demo');
-  mkdirSync(trendsDir, { recursive: true });
-  writeFileSync(path.join(trendsDir, 'part.parquet'), writeParquet(TABLES.trends_daily, []));
+  // trends_daily as the daily step writes it locally (the same SELECT Athena MERGEs).
+  const engine = await openQueryEngine(out);
+  try {
+    await buildTrends(engine, new FsObjectStore(out), DEMO_DAY, 'demo');
+  } finally {
+    await engine.close();
+  }
   files = {
     samples: firstParquet(path.join(out, 'samples'))!,
     discrepancy: firstParquet(path.join(out, 'discrepancy'))!,
     trends_daily: firstParquet(path.join(out, 'trends_daily'))!,
   };
+  // Staging as ingest leaves it before any compaction.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'memgap-parity-staging-'));
+  const raw = new FsObjectStore(path.join(root, 'raw'));
+  const keys: string[] = [];
+  for (const b of articleCaptures()) {
+    const key = rawKey(b.cluster, b.node, new Date(b.capturedAt));
+    await raw.put(key, gzipBundle(b));
+    keys.push(key);
+  }
+  await ingestObjects(raw, keys, new FsObjectStore(path.join(root, 'out')));
+  staging = Object.fromEntries(COMPACTED_TABLES.map((t) => [stagingTableName(t), firstParquet(path.join(root, 'out', 'staging', t))!]));
   db = await DuckDBInstance.create(':memory:');
 }, 120_000);
 
@@ -125,28 +148,37 @@ async function describeParquet(file: string): Promise<[string, string][]> {
   }
 }
 
-describe('Glue tables in the packaged template ⇔ Parquet written by the pipeline', () => {
-  it('the packaged template has exactly the three public tables', () => {
-    expect([...glue.keys()].sort()).toEqual(['discrepancy', 'samples', 'trends_daily']);
+describe('Glue staging tables in the packaged template ⇔ staging Parquet written by ingest', () => {
+  it('the packaged template has exactly the two staging tables (the compacted tables are Iceberg, made by DDL)', () => {
+    expect([...glue.keys()].sort()).toEqual(COMPACTED_TABLES.map(stagingTableName).sort());
   });
 
-  for (const table of ['samples', 'discrepancy', 'trends_daily'] as const) {
-    it(`${table}: same column names, same order, types mapped Glue ↔ Parquet`, async () => {
+  for (const table of COMPACTED_TABLES.map(stagingTableName)) {
+    it(`${table}: the file's columns in order, types mapped Glue ↔ Parquet; cluster only as a partition key`, async () => {
       const cols = glue.get(table)!.Properties.TableInput.StorageDescriptor.Columns;
       for (const c of cols) expect(GLUE_TO_DUCKDB, `Glue type ${c.Type} of ${table}.${c.Name}`).toHaveProperty([c.Type]);
-      const fromGlue = cols.map((c): [string, string] => [c.Name, GLUE_TO_DUCKDB[c.Type]!]);
-      expect(await describeParquet(files[table])).toEqual(fromGlue);
+      const inFile = await describeParquet(staging[table]!);
+      // The file also holds cluster (the same value as the path); Glue forbids a column named like a partition key.
+      expect(inFile.filter(([n]) => n !== 'cluster')).toEqual(cols.map((c): [string, string] => [c.Name, GLUE_TO_DUCKDB[c.Type]!]));
+      expect(glue.get(table)!.Properties.TableInput.PartitionKeys.map((k) => [k.Name, k.Type])).toEqual([
+        ['arrival', 'string'],
+        ['cluster', 'string'],
+      ]);
     });
+  }
+});
 
-    it(`${table}: partition keys dt, cluster are strings in Glue and absent from the files`, async () => {
-      const keys = glue.get(table)!.Properties.TableInput.PartitionKeys;
-      expect(keys.map((k) => [k.Name, k.Type])).toEqual([
+describe('Iceberg DDL ⇔ the compacted Parquet the pipeline writes', () => {
+  for (const table of ICEBERG_TABLES) {
+    it(`${table}: DDL columns (dt, cluster aside) = the file's columns in order, types mapped`, async () => {
+      const ddl = icebergCreateSql(table, 's3://b/iceberg/t/');
+      const cols = [...ddl.matchAll(/^ {2}(\w+) (\S+) COMMENT /gm)].map((m) => [m[1]!, m[2]!] as const);
+      expect(cols.slice(-2)).toEqual([
         ['dt', 'string'],
         ['cluster', 'string'],
       ]);
-      const inFile = (await describeParquet(files[table])).map(([n]) => n);
-      expect(inFile).not.toContain('dt');
-      expect(inFile).not.toContain('cluster');
+      for (const [n, t] of cols) expect(GLUE_TO_DUCKDB, `type ${t} of ${table}.${n}`).toHaveProperty([t]);
+      expect(await describeParquet(files[table])).toEqual(cols.slice(0, -2).map(([n, t]): [string, string] => [n, GLUE_TO_DUCKDB[t]!]));
     });
   }
 });
