@@ -60,6 +60,8 @@ const FACT_FLAGS: ReadonlyArray<readonly [keyof PackOptions, FactKey, string]> =
   ['kubeletVersion', 'kubeletVersion', '--kubelet-version'],
   ['containerRuntime', 'containerRuntime', '--container-runtime'],
 ];
+/** A kubelet summary of 110 pods is a few MiB; anything far larger is not something pasted by hand. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const VERSION_FACTS = new Set<FactKey>(['dockerVersion', 'kubeletVersion', 'kubectlVersion', 'apiServerVersion', 'containerRuntime']);
 
 async function walk(dir: string, rel = ''): Promise<string[]> {
@@ -255,11 +257,27 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
 
   for (const rel of await walk(folder)) {
     const full = path.join(folder, rel);
-    newestMtime = Math.max(newestMtime, (await stat(full)).mtimeMs);
     const base = path.posix.basename(rel);
     const dir = path.posix.dirname(rel);
     const folderKey = dir === '.' ? '/' : `/${dir}`;
-    const text = decodeText(await readFile(full));
+    let bytes: Buffer;
+    try {
+      const st = await stat(full);
+      if (st.size > MAX_FILE_BYTES) {
+        skipped.push({ file: rel, reason: `${Math.round(st.size / 1048576)} MiB, larger than any hand-collected source (limit ${MAX_FILE_BYTES / 1048576} MiB)` });
+        continue;
+      }
+      bytes = await readFile(full);
+      newestMtime = Math.max(newestMtime, st.mtimeMs);
+    } catch (err) {
+      skipped.push({ file: rel, reason: `cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      skipped.push({ file: rel, reason: 'gzip-compressed (a capture bundle? give it to memgap analyze; else gunzip it first)' });
+      continue;
+    }
+    const text = decodeText(bytes);
     if (base === 'cgroup.path') {
       const entry = cgroups.get(folderKey) ?? { path: folderKey, files: {}, files_from: [] };
       entry.path = text.trim();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureBundle } from '../../src/model/bundle.js';
 import { buildCli, type CliBuild } from './helpers/cli-process.js';
@@ -190,20 +190,22 @@ describe('memgap pack', () => {
       'uptime.txt': '[root@node02 ~]# uptime\n 09:14:05 up 41 days,  3:02,  1 user,  load average: 0.52, 0.58, 0.59\n',
       'stats.txt': '$ docker stats --no-stream\nCONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n4f3a2b1c0d9e   app   0.12%   41.91MiB / 15.51GiB\n',
     });
+    await writeFile(path.join(folder, 'capture_node02.json.gz'), gzipSync('{}'));
     const r = await pack(folder);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     for (const want of [
       /^ {2}skipped notes\.txt: not a recognised source$/,
+      /^ {2}skipped capture_node02\.json\.gz: gzip-compressed \(a capture bundle\? give it to memgap analyze; else gunzip it first\)$/,
       /^ {2}skipped summary\.json: looks like JSON but does not parse: /,
       /^ {2}skipped uptime\.txt: output of `uptime`, which memgap does not read$/,
       /^ {2}skipped stats\.txt: docker stats table, but line 2: row ends before the memPerc column/,
     ]) {
       expect(lines.slice(0, -1).filter((l) => want.test(l))).toHaveLength(1);
     }
-    expect(lines.at(-1)).toBe(`memgap: no capture could be built from ${folder}: no file holds a source memgap reads (4 skipped, listed above)`);
+    expect(lines.at(-1)).toBe(`memgap: no capture could be built from ${folder}: no file holds a source memgap reads (5 skipped, listed above)`);
     expect(r.stderr).not.toMatch(/\bat .*\.mjs:\d+/);
   });
 });
