@@ -241,7 +241,11 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
   const flags = flagClaims(opts);
   const claims: { claim: FactClaim; from: string }[] = [];
   const info = await stat(folder).catch(() => null);
-  if (!info?.isDirectory()) throw new UsageError(`not a folder: ${folder}`);
+  if (!info) throw new UsageError(`${folder}: no such file or folder`);
+  if (!info.isDirectory() && !info.isFile()) throw new UsageError(`not a folder or a file: ${folder}`);
+  // One file (a whole pasted session) packs as a folder holding only it.
+  const root = info.isDirectory() ? folder : path.dirname(folder);
+  const files = info.isDirectory() ? await walk(folder) : [path.basename(folder)];
 
   const used: PackResult['used'] = [];
   const skipped: PackResult['skipped'] = [];
@@ -255,8 +259,8 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
     cgroups.set(key, entry);
   };
 
-  for (const rel of await walk(folder)) {
-    const full = path.join(folder, rel);
+  for (const rel of files) {
+    const full = path.join(root, rel);
     const base = path.posix.basename(rel);
     const dir = path.posix.dirname(rel);
     const folderKey = dir === '.' ? '/' : `/${dir}`;
@@ -401,7 +405,7 @@ export function registerPackCommand(program: Command): void {
   program
     .command('pack')
     .description('turn loose hand-collected files (kubelet summary, docker stats / version / info, kubectl top / version, memory.stat …) into a capture bundle')
-    .argument('<folder>', 'folder of collected files (terminal pastes with their prompt lines are fine)')
+    .argument('<folder>', 'folder of collected files, or one file (terminal pastes with their prompt lines are fine)')
     .requiredOption('--cluster <name>', '(required) cluster name')
     .requiredOption('--node <name>', '(required) node name')
     .option('--at <time>', 'capture time, RFC 3339 (default: the newest sample time the files carry, else the newest file time)')

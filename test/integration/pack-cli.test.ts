@@ -166,6 +166,14 @@ describe('memgap pack', () => {
     expect(b.host).toEqual({ dockerVersion: '19.03.6-ce', cgroupDriver: 'cgroupfs' });
     expect(b.sources.kubectlTop).toEqual([expect.objectContaining({ namespace: 'harbor' })]);
     expect((b.sources.metricsApi as unknown[]).length).toBe(1);
+
+    // One pasted session file packs on its own; a path that is not there is one line, exit 2.
+    const single = await cli.run(['pack', path.join(folder, 'node02.txt'), '--cluster', 'c', '--node', 'node02', '-o', path.join(dir, 'single.json.gz')]);
+    expect(single.code).toBe(0);
+    expect((await bundleOf(path.join(dir, 'single.json.gz'))).sources.dockerStatsTable).toContain('41.91MiB / 15.51GiB');
+    const missing = await cli.run(['pack', path.join(dir, 'nope'), '--cluster', 'c', '--node', 'node02']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`memgap: ${path.join(dir, 'nope')}: no such file or folder\n`);
   });
 
   it("node facts from kubectl get nodes -o wide: the packed node's row (short name or FQDN), or a reason; a UTF-16 paste reads as text", async () => {
