@@ -60,6 +60,17 @@ const PATH_MISTAKES: Readonly<Record<string, string>> = {
   EEXIST: 'already exists',
 };
 
+/** S3 answers that mean the location or the credentials given are wrong, not that memgap failed. */
+const S3_MISTAKES: Readonly<Record<string, string>> = {
+  NoSuchBucket: 'the bucket of the s3:// location does not exist',
+  AccessDenied: 'access denied to the s3:// location (check the AWS credentials and the bucket policy)',
+  InvalidAccessKeyId: 'the AWS access key is not valid',
+  SignatureDoesNotMatch: 'the AWS secret key does not match the access key',
+  ExpiredToken: 'the AWS session token has expired',
+  CredentialsProviderError: 'no AWS credentials found (environment, profile or instance role)',
+  PermanentRedirect: 'the bucket is in another region: set AWS_REGION to its region',
+};
+
 interface SystemError extends Error {
   code?: string;
   syscall?: string;
@@ -75,6 +86,7 @@ export function describeError(err: unknown): { code: number; message: string; st
   if (e && typeof e === 'object' && typeof e.code === 'string' && e.code in PATH_MISTAKES && typeof e.path === 'string') {
     return { code: EXIT.usage, message: `cannot ${e.syscall ?? 'use'} ${e.path}: ${PATH_MISTAKES[e.code]}` };
   }
+  if (e instanceof Error && e.name in S3_MISTAKES) return { code: EXIT.usage, message: `${S3_MISTAKES[e.name]} (${e.name})` };
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { code: EXIT.failed, message, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) };
 }

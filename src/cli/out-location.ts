@@ -18,9 +18,16 @@ async function hasParquetUnder(store: ObjectStore, prefix: string): Promise<bool
   return false;
 }
 
-/** `--out` of analyze/demo: a folder (created if missing) or s3://…, never an existing file. */
-export async function assertWritableOut(out: string): Promise<void> {
-  if (isS3Location(out)) return;
+/**
+ * `--out` of analyze/demo: a folder (created if missing) or s3://…, never an existing file. An
+ * s3:// location is listed once first, so a wrong bucket or missing credentials stop the run
+ * before any capture is read.
+ */
+export async function assertWritableOut(out: string, open: (location: string) => ObjectStore = openStore): Promise<void> {
+  if (isS3Location(out)) {
+    for await (const _ of open(out).list('')) break;
+    return;
+  }
   const info = await stat(out).catch(() => null);
   if (info && !info.isDirectory()) throw new UsageError(`--out ${out} is a file; give the folder the tables and reports should go to`);
 }

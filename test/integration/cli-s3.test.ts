@@ -66,6 +66,14 @@ describe('memgap with --out s3://', () => {
     expect(JSON.parse(e.stdout)).toMatchObject({ namespace: 'default', pod: 'busybox', captures: 2 });
   });
 
+  it('a bucket that does not exist is a usage error naming it', async () => {
+    for (const args of [['query', 'select 1', '--out', 's3://no-such-bucket/x'], ['analyze', path.join(dir, 'captures'), '--out', 's3://no-such-bucket/x']]) {
+      const r = await cli.run(args, { env });
+      expect(r.stderr).toBe('memgap: the bucket of the s3:// location does not exist (NoSuchBucket)\n');
+      expect(r.code).toBe(2);
+    }
+  });
+
   it('a prefix with no tables: exit 2, "no memgap tables under s3://…"', async () => {
     const r = await cli.run(['query', 'select 1', '--out', 's3://memgap/nothing-here'], { env });
     expect(r.stderr.trim()).toBe('memgap: no memgap tables under s3://memgap/nothing-here; run memgap analyze <captures…> --out s3://memgap/nothing-here first');
