@@ -28,6 +28,8 @@ export interface PackResult {
   skipped: { file: string; reason: string }[];
   /** The capture time and where it came from (`--at`, a source's own sample time, or file times). */
   time: { at: string; from: string; spread?: string };
+  /** Things worth a second look that do not stop the pack (a summary from another node). */
+  notes: string[];
   /** Each host fact and who stated it. */
   facts: { key: FactKey; value: string | number; from: string }[];
 }
@@ -398,7 +400,13 @@ export async function packFolder(folder: string, opts: PackOptions): Promise<Pac
     const why = Object.keys(sources).length === 0 ? 'no file holds a source memgap reads' : parsed.error.issues[0]!.message;
     throw new PackError(`no capture could be built from ${folder}: ${why}${skipped.length > 0 ? ` (${skipped.length} skipped, listed above)` : ''}`, skipped);
   }
-  return { bundle: parsed.data, used, skipped, time, facts };
+  const notes: string[] = [];
+  const summaryFile = found.find((f) => f.key === 'kubeletSummary');
+  const summaryNode = (summaryFile?.value as { node?: { nodeName?: unknown } } | undefined)?.node?.nodeName;
+  if (typeof summaryNode === 'string' && summaryNode !== node.data && !summaryNode.startsWith(`${node.data}.`)) {
+    notes.push(`${summaryFile!.file} is the kubelet summary of node ${summaryNode}, packed as --node ${node.data}`);
+  }
+  return { bundle: parsed.data, used, skipped, time, facts, notes };
 }
 
 export function registerPackCommand(program: Command): void {
@@ -428,13 +436,16 @@ export function registerPackCommand(program: Command): void {
       const file = opts.output ?? `capture_${result.bundle.node}_${compactInstant(new Date(result.bundle.capturedAt))}.json.gz`;
       await writeFile(file, gzipSync(JSON.stringify(result.bundle)));
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ file, capturedAt: result.time.at, capturedAtFrom: result.time.from, ...(result.time.spread ? { note: result.time.spread } : {}), host: result.bundle.host ?? {}, hostFrom: result.facts, used: result.used, skipped: result.skipped }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ file, capturedAt: result.time.at, capturedAtFrom: result.time.from, notes: [...(result.time.spread ? [result.time.spread] : []), ...result.notes], host: result.bundle.host ?? {}, hostFrom: result.facts, used: result.used, skipped: result.skipped }, null, 2) + '\n');
         return;
       }
       const out: string[] = [`wrote ${file}`, `  capture time ${result.time.at} (${result.time.from})`];
       if (result.time.spread) out.push(`  note: ${result.time.spread}`);
+      for (const note of result.notes) out.push(`  note: ${note}`);
       for (const f of result.facts) out.push(`  ${f.key} ${f.value} (${f.from})`);
-      if (result.bundle.host?.dockerVersion === undefined && result.bundle.host?.containerRuntime === undefined) {
+      const src = result.bundle.sources;
+      const dockerFigures = src.dockerStats !== undefined || src.dockerStatsTable !== undefined || src.dockerApiStats !== undefined;
+      if (dockerFigures && result.bundle.host?.dockerVersion === undefined && !result.bundle.host?.containerRuntime?.startsWith('docker://')) {
         out.push('  Docker version unknown: add `docker version` output or --docker-version, or docker stats figures are matched to a formula by their digits only');
       }
       // A copied cgroup folder: one line per folder, its files listed, rather than one per file.

@@ -343,9 +343,11 @@ export function recognizeJson(json: unknown, text: string): Recognition {
   if (Array.isArray(json)) {
     if (json.length > 0 && json.every((x) => isRecord(x) && 'memory_stats' in x)) return { kind: 'source', key: 'dockerApiStats', value: json, what: 'Docker Engine API stats' };
     if (json.length > 0 && json.every(looksLikeMetricsApi)) return { kind: 'source', key: 'metricsApi', value: json, what: 'metrics.k8s.io objects' };
+    if (json.length > 0 && json.every((x) => isRecord(x) && typeof x.Id === 'string' && isRecord(x.State))) return { kind: 'skip', reason: 'docker inspect output: it has no memory figures (collect docker stats or the Engine API stats)' };
     return { kind: 'skip', reason: 'a JSON array of no known source (Docker Engine API stats, metrics.k8s.io objects)' };
   }
   if (!isRecord(json)) return { kind: 'skip', reason: 'a JSON value of no known source' };
+
   const o = json;
   if (looksLikeMetricsApi(o)) return { kind: 'source', key: 'metricsApi', value: [o], what: `metrics.k8s.io ${String(o.kind)}` };
   if (typeof o.kind === 'string' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('metrics.k8s.io')) {
@@ -475,6 +477,7 @@ export function recognizeSegment(text: string, command: string | null): Recognit
   if (/^(container|pod|node)_memory_working_set_bytes\b/m.test(body)) return { kind: 'source', key: 'kubeletResourceMetrics', value: body, what: 'kubelet /metrics/resource' };
   if (looksLikeMemoryStat(body)) return { kind: 'cgroupFile', file: 'memory.stat', path: null, text: body.replace(/^\n+/, ''), what: 'cgroup memory.stat' };
 
+  if (/^CONTAINER\s+(?:NAME\s+)?CPU %\s+MEM\s+DISK\s+INODES/m.test(body)) return { kind: 'skip', reason: 'a crictl stats table (decimal units, 4 digits): collect `crictl stats -o json` instead' };
   if (jsonError !== null) return { kind: 'skip', reason: `looks like JSON but does not parse: ${jsonError}` };
   if (kind) {
     const r = skipReasonForCommand(kind);

@@ -136,7 +136,8 @@ describe('memgap pack', () => {
     const same = await folderWith({ 'summary.json': `@${path.join(PASTED, 'seed-article/summary.json')}`, 'pm.json': `@${path.join(PASTED, 'metrics-api-podmetrics_busybox.json')}` });
     const s1 = await pack(same);
     expect(s1.stdout).toContain('capture time 2020-02-03T05:30:57.000Z (newest sample time in');
-    expect(s1.stdout).not.toContain('note:');
+    expect(s1.stdout).not.toContain('sampled');
+    expect(s1.stdout).toContain('note: summary.json is the kubelet summary of node ip-192-168-12-34.ap-northeast-1.compute.internal, packed as --node node02');
     const apart = await folderWith({ 'summary.json': `@${path.join(PASTED, 'seed-article/summary.json')}`, 'top.json': JSON.stringify({ kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { name: 'busybox', namespace: 'default' }, timestamp: '2020-02-03T08:45:57Z', window: '30s', containers: [{ name: 'busybox', usage: { cpu: '0', memory: '1024Ki' } }] }) });
     const s2 = await pack(apart);
     expect(s2.stdout).toContain('capture time 2020-02-03T08:45:57.000Z (newest sample time in top.json)');

@@ -241,5 +241,10 @@ describe('recognition by content', () => {
     expect(only('{"a": 1}')).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/JSON of no known source/) });
     expect(only('$ kubectl describe pod busybox\nName:         busybox\n')).toMatchObject({ kind: 'skip', reason: 'output of `kubectl describe pod busybox`, which memgap does not read' });
     expect(only('kubectl top said 101Mi\n')).toEqual({ kind: 'skip', reason: 'not a recognised source' });
+    expect(only('$ sudo crictl stats\nCONTAINER           NAME                CPU %               MEM                 DISK                INODES\n6c1f0a3b2e4d5       core                0.12                48.23MB             12.29kB             9\n')).toEqual({
+      kind: 'skip',
+      reason: 'a crictl stats table (decimal units, 4 digits): collect `crictl stats -o json` instead',
+    });
+    expect(only('$ docker inspect db369d0c34bd\n[\n    {\n        "Id": "db369d0c34bd5e8f",\n        "State": {"Status": "running"}\n    }\n]\n')).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/^docker inspect output/) });
   });
 });
