@@ -59,5 +59,5 @@ export function printWhereThingsAre(outLocation: string, finish: FinishSummary):
   const join = (p: string) => (outLocation.startsWith('s3://') ? `${outLocation.replace(/\/$/, '')}/${p}` : path.join(outLocation, p));
   process.stdout.write(`\nTables (Parquet, hive-partitioned): ${join('discrepancy')}, ${join('samples')}${finish.trendRows > 0 ? `, ${join('trends_daily')}` : ''}\n`);
   for (const report of finish.reports.filter((r) => r.endsWith('index.html'))) process.stdout.write(`Report: ${join(report)}\n`);
-  process.stdout.write(`Query them:  memgap query "select * from discrepancy limit 10" --out ${outLocation}   (npx memgap … inside the clone; README "Install")\n`);
+  process.stdout.write(`Query them:  memgap query "select * from discrepancy limit 10" --out ${outLocation}\n`);
 }
