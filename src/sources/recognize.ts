@@ -339,7 +339,7 @@ function kubectlVersionFacts(v: { client: string | null; server: string | null }
 }
 
 /** A parsed JSON value → what it is. */
-export function recognizeJson(json: unknown, text: string): Recognition {
+export function recognizeJson(json: unknown): Recognition {
   if (Array.isArray(json)) {
     if (json.length > 0 && json.every((x) => isRecord(x) && 'memory_stats' in x)) return { kind: 'source', key: 'dockerApiStats', value: json, what: 'Docker Engine API stats' };
     if (json.length > 0 && json.every(looksLikeMetricsApi)) return { kind: 'source', key: 'metricsApi', value: json, what: 'metrics.k8s.io objects' };
@@ -358,7 +358,8 @@ export function recognizeJson(json: unknown, text: string): Recognition {
   if ('pods' in o || ('node' in o && isRecord(o.node))) return { kind: 'source', key: 'kubeletSummary', value: o, what: 'kubelet /stats/summary' };
   if (Array.isArray(o.stats)) return { kind: 'source', key: 'crictlStats', value: o, what: 'crictl stats -o json' };
   if ('memory_stats' in o) return { kind: 'source', key: 'dockerApiStats', value: [o], what: 'Docker Engine API stats' };
-  if ('MemUsage' in o) return { kind: 'source', key: 'dockerStats', value: [text.trim()], what: "docker stats --format '{{json .}}'" };
+  // Re-serialised on one line: `| jq .` spreads an object over many, the bundle keeps one per line.
+  if ('MemUsage' in o) return { kind: 'source', key: 'dockerStats', value: [JSON.stringify(o)], what: "docker stats --format '{{json .}}'" };
   if (looksLikeDockerVersionJson(o)) {
     const v = parseDockerVersionJson(o);
     return v.ok ? dockerVersionFacts(v.value) : { kind: 'skip', reason: `docker version JSON: ${v.reason}` };
@@ -373,6 +374,36 @@ export function recognizeJson(json: unknown, text: string): Recognition {
   }
   if (HOST_KEYS.some((k) => k in o)) return hostJson(o);
   return { kind: 'skip', reason: 'JSON of no known source (kubelet summary, crictl stats, Docker API stats, docker stats/version/info, kubectl version, metrics.k8s.io, host facts)' };
+}
+
+/**
+ * Several JSON values in one text: one per line (`docker stats --format '{{json .}}'`, `curl`
+ * of the Engine API in a loop), or as `jq .` prints a stream (each value closed by `}` or `]`
+ * at the start of a line). Null when the text is not that.
+ */
+export function jsonValues(text: string): unknown[] | null {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const nonEmpty = lines.filter((l) => l.trim() !== '');
+  try {
+    if (nonEmpty.length > 1 && nonEmpty.every((l) => /^\s*[{[]/.test(l) && /[}\]]\s*$/.test(l))) return nonEmpty.map((l) => JSON.parse(l) as unknown);
+  } catch {
+    /* not JSON lines; try a jq stream */
+  }
+  const out: unknown[] = [];
+  let chunk: string[] = [];
+  for (const l of lines) {
+    if (chunk.length === 0 && l.trim() === '') continue;
+    chunk.push(l);
+    if (l === '}' || l === ']') {
+      try {
+        out.push(JSON.parse(chunk.join('\n')) as unknown);
+      } catch {
+        return null;
+      }
+      chunk = [];
+    }
+  }
+  return chunk.length === 0 && out.length > 1 ? out : null;
 }
 
 /** Lines of `docker stats` rows without a header (`docker stats --no-stream | grep app`): the header they lost. */
@@ -391,7 +422,8 @@ function statsHeaderFor(body: string, format: string | null): string | null {
   }
   const rows = body.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   if (rows.length === 0) return null;
-  const counts = new Set(rows.map((r) => r.split(/\s+/).length));
+  // Old go-units printed `796 KiB` / `495.2 MB` with a space: one cell, as the table parser reads it.
+  const counts = new Set(rows.map((r) => r.replace(/(\d)\s+((?:[KMGTPEZY]i)?B|[kKMGTPEZY]B)(?=\s|$)/g, '$1$2').split(/\s+/).length));
   if (counts.size !== 1) return null;
   const n = [...counts][0]!;
   if (n === 14) return DEFAULT_STATS_HEADER;
@@ -428,17 +460,16 @@ export function recognizeSegment(text: string, command: string | null): Recognit
   let jsonError: string | null = null;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return recognizeJson(JSON.parse(trimmed) as unknown, trimmed);
+      return recognizeJson(JSON.parse(trimmed) as unknown);
     } catch (err) {
       jsonError = (err as Error).message;
-      const lines = trimmed.split('\n').map((l) => l.trim()).filter((l) => l);
-      if (lines.every((l) => l.startsWith('{') && l.includes('"MemUsage"'))) return { kind: 'source', key: 'dockerStats', value: lines, what: "docker stats --format '{{json .}}'" };
-      if (lines.every((l) => l.startsWith('{') && l.includes('"memory_stats"'))) {
-        try {
-          return { kind: 'source', key: 'dockerApiStats', value: lines.map((l) => JSON.parse(l) as unknown), what: 'Docker Engine API stats (one object per line)' };
-        } catch {
-          /* reported below */
-        }
+      const values = jsonValues(trimmed);
+      if (values !== null && values.every((v) => isRecord(v) && 'MemUsage' in v)) {
+        return { kind: 'source', key: 'dockerStats', value: values.map((v) => JSON.stringify(v)), what: "docker stats --format '{{json .}}'" };
+      }
+      if (values !== null) {
+        const r = recognizeJson(values);
+        if (r.kind !== 'skip') return r;
       }
     }
   }

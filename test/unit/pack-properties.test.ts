@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { Sample } from '../../src/model/sample.js';
 import { parseDockerInfoJson, parseDockerInfoText, parseDockerVersionJson, parseDockerVersionText, sameVersion } from '../../src/sources/docker-version.js';
 import { parseByteQuantity, parseKubectlNodes, parseKubectlTop, parseKubectlVersion, parseMetricsApi } from '../../src/sources/kubectl.js';
-import { commandKind, decodeText, recognizeFile, splitMultiFile, splitTerminalPaste } from '../../src/sources/recognize.js';
+import { commandKind, decodeText, jsonValues, recognizeFile, splitMultiFile, splitTerminalPaste } from '../../src/sources/recognize.js';
 
 const DIR = path.resolve('test/fixtures/pasted');
 const PASTES = readdirSync(DIR)
@@ -98,6 +98,8 @@ describe('hand-collected text parsers never crash', () => {
         if (typeof input === 'string') {
           const files = splitMultiFile(input);
           if (files !== null) for (const f of files) expect(typeof f.text).toBe('string');
+          const values = jsonValues(input);
+          expect(values === null || Array.isArray(values)).toBe(true);
         }
         expect(typeof decodeText(bytes)).toBe('string');
       }),

@@ -98,6 +98,17 @@ describe('recognition by content', () => {
     expect(samples[0]!.reported!.bytes).toBe(196 * 1024);
   });
 
+  it('docker stats JSON as jq prints it (one object over many lines), and rows of an old CLI without a header', () => {
+    const lines = readFileSync(path.resolve('test/fixtures/real/docker-stats-format-json_docs-example.jsonl'), 'utf8').trim().split('\n');
+    const jq = lines.map((l) => JSON.stringify(JSON.parse(l), null, 2)).join('\n');
+    const r = only(`$ docker stats --no-stream --format '{{json .}}' | jq .\n${jq}\n`);
+    expect(r).toMatchObject({ kind: 'source', key: 'dockerStats' });
+    expect((r as { value: string[] }).value).toEqual(lines.map((l) => JSON.stringify(JSON.parse(l))));
+    // Docker 1.12 (no NAME column; go-units put a space before the unit): 13 cells once glued.
+    const old = only('# docker stats --no-stream | grep 4f3a2b1c0d9e\n4f3a2b1c0d9e        0.12%               495.2 MB / 2.097 GB   23.61%              648 B / 648 B       0 B / 0 B           31\n');
+    expect(old).toMatchObject({ kind: 'source', key: 'dockerStatsTable', note: expect.stringContaining('CONTAINER CPU % MEM USAGE / LIMIT') });
+  });
+
   it('docker version, text of three eras and JSON: the client version (the CLI computes docker stats)', () => {
     expect(only(read('docker-version_18.06_amzn2.txt'))).toMatchObject({ kind: 'facts', facts: [{ key: 'dockerVersion', value: '18.06.1-ce' }] });
     expect(only(read('docker-version_24.0_community.txt'))).toMatchObject({ kind: 'facts', facts: [{ key: 'dockerVersion', value: '24.0.7' }] });
