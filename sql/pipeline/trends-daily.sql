@@ -41,6 +41,49 @@ o AS (
   ) AS walked
   GROUP BY level, node, namespace, pod, pod_uid, container
 ),
+-- Percentiles: nearest rank (the value at rank ceil(p·n) of the n values in ascending order),
+-- found in a logarithmic histogram per series (DDSketch-style buckets, gamma = (1 + a) / (1 - a),
+-- a = 0.5 %): bucket k holds the values in (gamma^(k-1), gamma^k], mirrored for negative gaps, zero
+-- apart. The answer is the bucket's value 2·gamma^k / (gamma + 1), clamped to the smallest and
+-- largest value the bucket holds: within 0.5 % of the exact value, and exact when the bucket holds
+-- one distinct value. Memory grows with the buckets a series spans (a few dozen), not with its
+-- samples, and both engines compute the same numbers.
+buckets AS (
+  SELECT level, node, namespace, pod, pod_uid, container, metric,
+    CASE WHEN v > 0 THEN 1 + CAST(ceil(ln(v) / ln(201e0 / 199e0)) AS bigint)
+         WHEN v < 0 THEN -1 - CAST(ceil(ln(-v) / ln(201e0 / 199e0)) AS bigint)
+         ELSE 0 END AS bucket,
+    count(*) AS n, min(v) AS lo, max(v) AS hi
+  FROM (
+    SELECT level, node, namespace, pod, pod_uid, container, 'ws' AS metric, coalesce(working_set_bytes, kubectl_top_bytes) AS v FROM discrepancy WHERE dt = :dt AND cluster = :cluster
+    UNION ALL SELECT level, node, namespace, pod, pod_uid, container, 'rss' AS metric, rss_bytes AS v FROM discrepancy WHERE dt = :dt AND cluster = :cluster
+    UNION ALL SELECT level, node, namespace, pod, pod_uid, container, 'cache' AS metric, cache_bytes AS v FROM discrepancy WHERE dt = :dt AND cluster = :cluster
+    UNION ALL SELECT level, node, namespace, pod, pod_uid, container, 'gap' AS metric, gap_bytes AS v FROM discrepancy WHERE dt = :dt AND cluster = :cluster
+  ) AS metrics
+  WHERE v IS NOT NULL
+  GROUP BY level, node, namespace, pod, pod_uid, container, metric, 8
+),
+ranked AS (
+  SELECT level, node, namespace, pod, pod_uid, container, metric, bucket,
+    sum(n) OVER (PARTITION BY level, node, namespace, pod, pod_uid, container, metric ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+    sum(n) OVER (PARTITION BY level, node, namespace, pod, pod_uid, container, metric) AS total,
+    greatest(lo, least(hi, CAST(round(CASE
+      WHEN bucket > 0 THEN 2 * power(201e0 / 199e0, bucket - 1) / (1 + 201e0 / 199e0)
+      WHEN bucket < 0 THEN -2 * power(201e0 / 199e0, -bucket - 1) / (1 + 201e0 / 199e0)
+      ELSE 0 END) AS bigint))) AS estimate
+  FROM buckets
+),
+p AS (
+  SELECT level, node, namespace, pod, pod_uid, container,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'ws' AND upto >= ceil(0.5e0 * total)) AS working_set_p50,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'ws' AND upto >= ceil(0.95e0 * total)) AS working_set_p95,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'rss' AND upto >= ceil(0.95e0 * total)) AS rss_p95,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'cache' AND upto >= ceil(0.95e0 * total)) AS cache_p95,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'gap' AND upto >= ceil(0.5e0 * total)) AS gap_p50,
+    min_by(estimate, bucket) FILTER (WHERE metric = 'gap' AND upto >= ceil(0.95e0 * total)) AS gap_p95
+  FROM ranked
+  GROUP BY level, node, namespace, pod, pod_uid, container
+),
 agg AS (
   SELECT
     level, node, namespace, pod, pod_uid, container,
@@ -50,13 +93,9 @@ agg AS (
     max(captured_at) AS last_seen,
     min(ws) AS working_set_min,
     CAST(round(avg(ws)) AS bigint) AS working_set_avg,
-    approx_percentile(ws, ARRAY[0.5, 0.95]) AS ws_q,
     max(ws) AS working_set_max,
-    approx_percentile(rss, 0.95) AS rss_p95,
     max(rss) AS rss_max,
-    approx_percentile(cache, 0.95) AS cache_p95,
     max(cache) AS cache_max,
-    approx_percentile(gap, ARRAY[0.5, 0.95]) AS gap_q,
     max(gap) AS gap_max,
     regr_slope(ws, h) AS working_set_slope_bytes_per_hour,
     -- the last limit of the day, NULL included (-1 stands for NULL: max_by treats a NULL value differently in Trino and DuckDB)
@@ -86,9 +125,12 @@ agg AS (
   GROUP BY level, node, namespace, pod, pod_uid, container
 ),
 a AS (
-  SELECT agg.*, ws_q[1] AS working_set_p50, ws_q[2] AS working_set_p95, gap_q[1] AS gap_p50, gap_q[2] AS gap_p95,
+  SELECT agg.*, p.working_set_p50, p.working_set_p95, p.rss_p95, p.cache_p95, p.gap_p50, p.gap_p95,
     CASE WHEN agg.oom_n = 0 THEN NULL ELSE coalesce(o.kills, 0) END AS oom_kills
   FROM agg
+  LEFT JOIN p
+    ON agg.level = p.level AND agg.node = p.node AND agg.namespace IS NOT DISTINCT FROM p.namespace AND agg.pod IS NOT DISTINCT FROM p.pod
+    AND agg.pod_uid IS NOT DISTINCT FROM p.pod_uid AND agg.container IS NOT DISTINCT FROM p.container
   LEFT JOIN o
     ON agg.level = o.level AND agg.node = o.node AND agg.namespace IS NOT DISTINCT FROM o.namespace AND agg.pod IS NOT DISTINCT FROM o.pod
     AND agg.pod_uid IS NOT DISTINCT FROM o.pod_uid AND agg.container IS NOT DISTINCT FROM o.container

@@ -131,7 +131,7 @@ export const trendsDailyColumns = {
   last_seen: column('timestamp', { unit: 'UTC', meaning: 'Last capture of the day' }),
   working_set_min: nullable('bigint', { unit: BYTES, meaning: 'Minimum working set' }),
   working_set_avg: nullable('bigint', { unit: BYTES, meaning: 'Mean working set (rounded)' }),
-  working_set_p50: nullable('bigint', { unit: BYTES, meaning: "Median working set: the engine's percentile sketch (Athena approx_percentile, DuckDB approx_quantile; docs/trends.md#percentile-method)" }),
+  working_set_p50: nullable('bigint', { unit: BYTES, meaning: 'Median working set: nearest rank, within 0.5 % (a logarithmic histogram per series, the same in Athena and DuckDB; docs/trends.md#percentile-method)' }),
   working_set_p95: nullable('bigint', { unit: BYTES, meaning: '95th percentile working set (same method as working_set_p50)' }),
   working_set_max: nullable('bigint', { unit: BYTES, meaning: 'Maximum working set' }),
   rss_p95: nullable('bigint', { unit: BYTES, meaning: '95th percentile RSS (anonymous)' }),
