@@ -252,6 +252,9 @@ describe('recognition by content', () => {
     expect(only('{"a": 1}')).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/JSON of no known source/) });
     expect(only('$ kubectl describe pod busybox\nName:         busybox\n')).toMatchObject({ kind: 'skip', reason: 'output of `kubectl describe pod busybox`, which memgap does not read' });
     expect(only('kubectl top said 101Mi\n')).toEqual({ kind: 'skip', reason: 'not a recognised source' });
+    expect(only('$ kubectl top pod\nerror: Metrics API not available\n')).toEqual({ kind: 'skip', reason: 'the command failed: error: Metrics API not available' });
+    expect(only('[ec2-user@ip-10-0-1-11 ~]$ docker stats --no-stream\nGot permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock\n')).toMatchObject({ reason: expect.stringMatching(/^the command failed: Got permission denied/) });
+    expect(only('$ cat /sys/fs/cgroup/memory/kubepods/memory.stat\ncat: /sys/fs/cgroup/memory/kubepods/memory.stat: No such file or directory\n')).toMatchObject({ reason: expect.stringMatching(/^the command failed: cat: /) });
     expect(only('$ sudo crictl stats\nCONTAINER           NAME                CPU %               MEM                 DISK                INODES\n6c1f0a3b2e4d5       core                0.12                48.23MB             12.29kB             9\n')).toEqual({
       kind: 'skip',
       reason: 'a crictl stats table (decimal units, 4 digits): collect `crictl stats -o json` instead',
