@@ -153,6 +153,7 @@ describe('memgap pack', () => {
       'node02.txt': `@${path.join(PASTED, 'node02-session.txt')}`,
       'top.txt': `@${path.join(PASTED, 'kubectl-top-pod_containers_n-harbor.txt')}`,
       'metrics.txt': `@${path.join(PASTED, 'metrics-api-podmetricslist_harbor.txt')}`,
+      'stat.txt': `@${path.join(PASTED, 'cat-memory.stat_cgroupv2-systemd.txt')}`,
     });
     const r = await pack(folder);
     expect(r.code).toBe(0);
@@ -167,6 +168,13 @@ describe('memgap pack', () => {
     expect(b.host).toEqual({ dockerVersion: '19.03.6-ce', cgroupDriver: 'cgroupfs' });
     expect(b.sources.kubectlTop).toEqual([expect.objectContaining({ namespace: 'harbor' })]);
     expect((b.sources.metricsApi as unknown[]).length).toBe(1);
+    expect(r.stdout).toMatch(/stat\.txt → cgroups \(cgroup \/sys\/fs\/cgroup\/kubepods\.slice\/.*\/cri-containerd-6c1f0a3b\w+\.scope\)/);
+    expect(b.sources.cgroups).toEqual([
+      {
+        path: '/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/cri-containerd-6c1f0a3b2e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6978869a0b.scope',
+        files: { 'memory.stat': expect.stringMatching(/^anon 48234496\n[\s\S]*thp_collapse_alloc 0\n?$/) },
+      },
+    ]);
 
     // One pasted session file packs on its own; a path that is not there is one line, exit 2.
     const single = await cli.run(['pack', path.join(folder, 'node02.txt'), '--cluster', 'c', '--node', 'node02', '-o', path.join(dir, 'single.json.gz')]);
