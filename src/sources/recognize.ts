@@ -456,7 +456,7 @@ export function recognizeSegment(text: string, command: string | null): Recognit
   if (trimmed === '') return { kind: 'skip', reason: command ? `\`${command.slice(0, 80)}\` printed nothing` : 'empty' };
 
   // A command that failed prints a line or two of error: say that, rather than "not recognised".
-  const failure = /^(?:error:|Error(?: response from daemon)?:|Got permission denied|Cannot connect to the Docker daemon|Unable to connect to the server|The connection to the server|-?\w*sh: .*(?:command not found|No such file or directory)|cat: .*No such file or directory|curl: \(\d+\)).*$/m.exec(trimmed);
+  const failure = /^(?:Unauthorized$|Forbidden \(user=|error:|Error(?: response from daemon)?:|Got permission denied|Cannot connect to the Docker daemon|Unable to connect to the server|The connection to the server|-?\w*sh: .*(?:command not found|No such file or directory)|cat: .*No such file or directory|curl: \(\d+\)).*$/m.exec(trimmed);
   if (failure && trimmed.split('\n').length <= 5) return { kind: 'skip', reason: `the command failed: ${failure[0].trim().slice(0, 160)}` };
   if (kind?.kind === 'cat' && kind.files.length === 1 && CGROUP_FILE.test(kind.files[0]!.split('/').pop()!)) return cgroupFileOf(kind.files[0]!, body);
 

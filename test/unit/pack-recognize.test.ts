@@ -252,6 +252,10 @@ describe('recognition by content', () => {
     expect(only('{"a": 1}')).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/JSON of no known source/) });
     expect(only('$ kubectl describe pod busybox\nName:         busybox\n')).toMatchObject({ kind: 'skip', reason: 'output of `kubectl describe pod busybox`, which memgap does not read' });
     expect(only('kubectl top said 101Mi\n')).toEqual({ kind: 'skip', reason: 'not a recognised source' });
+    expect(only('$ curl -sk https://localhost:10250/stats/summary\nForbidden (user=system:anonymous, verb=get, resource=nodes, subresource=stats)\n')).toEqual({
+      kind: 'skip',
+      reason: 'the command failed: Forbidden (user=system:anonymous, verb=get, resource=nodes, subresource=stats)',
+    });
     expect(only('$ kubectl top pod\nerror: Metrics API not available\n')).toEqual({ kind: 'skip', reason: 'the command failed: error: Metrics API not available' });
     expect(only('[ec2-user@ip-10-0-1-11 ~]$ docker stats --no-stream\nGot permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock\n')).toMatchObject({ reason: expect.stringMatching(/^the command failed: Got permission denied/) });
     expect(only('$ cat /sys/fs/cgroup/memory/kubepods/memory.stat\ncat: /sys/fs/cgroup/memory/kubepods/memory.stat: No such file or directory\n')).toMatchObject({ reason: expect.stringMatching(/^the command failed: cat: /) });
