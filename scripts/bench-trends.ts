@@ -124,6 +124,6 @@ db.closeSync();
 console.log(`== trends: daily trends for ${pods} pods × ${samples} samples (${pods * samples} rows, one data.parquet) ==`);
 console.log(`memgap  buildTrends (trends-daily.sql on DuckDB → data.parquet)   ${(ours.ms / 1000).toFixed(1)} s (target ≤ 60 s), peak RSS ${ours.peakMiB.toFixed(0)} MiB (target ≤ 2048; ${ours.startMiB.toFixed(0)} MiB at start)`);
 console.log(`baseline plain DuckDB aggregate, exact quantile_disc, same file   ${(base.ms / 1000).toFixed(1)} s, peak RSS ${base.peakMiB.toFixed(0)} MiB`);
-console.log(`ratio   ${(ours.ms / base.ms).toFixed(2)}× the plain aggregate (the window for the OOM counter, three leak fits and the rules are the difference)`);
+console.log(`ratio   ${(ours.ms / base.ms).toFixed(2)}× the plain aggregate (the difference: the percentile histograms, the OOM walk, three leak fits, the rules and writing the file)`);
 console.log(`check   ${check.n} series; leaks: ${check.rss_leaks} rss (planted ${Math.ceil(pods / 100) - Math.ceil(pods / 500)}), ${check.shmem_leaks} shmem or rss+shmem (planted ${Math.ceil(pods / 250)}); OOM kills ${check.oom_kills} (planted ${Math.ceil(pods / 500)}); working-set p95 vs the exact nearest rank (every 10th pod): max relative error ${(Number(check.max_rel_err_p95) * 100).toFixed(3)} %`);
 console.log('floor   gunzip + JSON.parse does not apply here: the input is Parquet written by compaction');
