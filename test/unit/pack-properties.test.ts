@@ -154,6 +154,8 @@ describe('hand-collected text parsers never crash', () => {
           expect(typeof s.body).toBe('string');
           if (s.command !== null) commandKind(s.command);
         }
+        const k = commandKind(text.slice(0, 300));
+        expect(k === null || typeof k.kind === 'string').toBe(true);
         for (const r of recognizeFile(text)) {
           expect(['source', 'facts', 'cgroupFile', 'skip']).toContain(r.result.kind);
           if (r.result.kind === 'skip') expect(r.result.reason.length).toBeGreaterThan(0);
