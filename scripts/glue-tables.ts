@@ -27,9 +27,9 @@ export const ATHENA_YML = path.join(root, 'serverless', 'athena.yml');
 /** The earliest arrival hour the projection enumerates (staging is kept for days, not years). */
 export const PROJECTION_ARRIVAL_START = '2026-01-01T00';
 /**
- * Athena cancels a query once it has scanned this much: 100 GB, at most $0.50 a query. A pipeline
- * MERGE of one (hour, cluster) reads that hour's staging, about 4.5 GB for a 1,000-node cluster
- * (docs/aws.md), so the cap stops a runaway analyst query without stopping the pipeline.
+ * Athena cancels a query once it has scanned this much: 100 GB, at most $0.50 a query. The largest
+ * pipeline statement at a 1,000-node cluster, OPTIMIZE of a day of samples, reads about 15 GB
+ * (docs/aws.md "Sizing"), so the cap stops a runaway analyst query without stopping the pipeline.
  */
 export const BYTES_SCANNED_CUTOFF = 100_000_000_000;
 

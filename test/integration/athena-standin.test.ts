@@ -29,6 +29,7 @@ const EVENTS: HiveTable = {
     { name: 'batch_id', type: 'string' },
   ],
   partitionKeys: ['arrival', 'cluster'],
+  injected: ['cluster'],
 };
 
 let s3: S3rverHandle;
@@ -152,8 +153,10 @@ describe('failure states', () => {
     };
     expect(await reasonOf('SELEC 1')).toMatch(/^SYNTAX_ERROR: /);
     expect(await reasonOf('SELECT * FROM nosuch')).toBe(`TABLE_NOT_FOUND: Table 'awsdatacatalog.${athena.database}.nosuch' does not exist`);
-    expect(await reasonOf('SELECT nosuch FROM events_staging')).toBe(`COLUMN_NOT_FOUND: Column 'nosuch' cannot be resolved`);
-    expect(e.stats().failed).toBe(3);
+    expect(await reasonOf(`SELECT nosuch FROM events_staging WHERE cluster = 'c1'`)).toBe(`COLUMN_NOT_FOUND: Column 'nosuch' cannot be resolved`);
+    // Injected partition projection: a staging query must pin the cluster with a literal equality.
+    expect(await reasonOf(`SELECT count(*) FROM events_staging WHERE cluster LIKE 'c%'`)).toMatch(/^CONSTRAINT_VIOLATION: For the injected projected partition column cluster of events_staging/);
+    expect(e.stats().failed).toBe(4);
     expect(e.stats().billedBytes).toBe(0);
     await e.close();
   });
@@ -239,8 +242,8 @@ WHEN NOT MATCHED THEN INSERT (captured_at, node, v, flags, dt, cluster) VALUES (
     await e.execute(`OPTIMIZE events REWRITE DATA USING BIN_PACK WHERE dt = '2026-11-30' AND cluster = 'c1'`);
     await e.execute('VACUUM events');
     await expect(e.execute(`OPTIMIZE events REWRITE DATA USING BIN_PACK WHERE node = 'n1'`)).rejects.toMatchObject({ reason: expect.stringMatching(/^INVALID_ARGUMENTS: OPTIMIZE: only partition columns/) });
-    await expect(e.execute(`OPTIMIZE events_staging REWRITE DATA USING BIN_PACK`)).rejects.toMatchObject({ reason: expect.stringMatching(/^NOT_SUPPORTED: OPTIMIZE is supported only for Iceberg tables/) });
-    await expect(e.execute(`MERGE INTO events_staging AS t USING events AS s ON t.node = s.node WHEN NOT MATCHED THEN INSERT (node) VALUES (s.node)`)).rejects.toMatchObject({
+    await expect(e.execute(`OPTIMIZE events_staging REWRITE DATA USING BIN_PACK WHERE cluster = 'c1'`)).rejects.toMatchObject({ reason: expect.stringMatching(/^NOT_SUPPORTED: OPTIMIZE is supported only for Iceberg tables/) });
+    await expect(e.execute(`MERGE INTO events_staging AS t USING events AS s ON t.node = s.node AND t.cluster = 'c1' WHEN NOT MATCHED THEN INSERT (node) VALUES (s.node)`)).rejects.toMatchObject({
       reason: expect.stringMatching(/^NOT_SUPPORTED: Modifying Hive table rows/),
     });
     await e.close();

@@ -83,7 +83,7 @@ describe('packaged CloudFormation: functions and events', () => {
     expect(maps.IngestLambdaFunction).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 100,
+      BatchSize: 40,
       MaximumBatchingWindowInSeconds: 60,
       ScalingConfig: { MaximumConcurrency: 20 },
     });

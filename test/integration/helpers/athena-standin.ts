@@ -43,6 +43,8 @@ export interface HiveTable {
   /** Columns as Glue declares them (Hive types), partition keys excluded. */
   columns: { name: string; type: string }[];
   partitionKeys: string[];
+  /** Partition keys with an `injected` projection: Athena rejects a query without a literal equality on them. */
+  injected?: string[];
 }
 
 /** memgap's staging tables as serverless/athena.yml declares them, over `<outputPrefix>staging/<table>/`. */
@@ -52,6 +54,7 @@ export function stagingHiveTables(outputPrefix = ''): HiveTable[] {
     keyPrefix: `${outputPrefix}${STAGING_PREFIX}${t}/`,
     columns: stagingGlueColumns(t).map((c) => ({ name: c.name, type: c.glue })),
     partitionKeys: STAGING_PARTITION_KEYS.map((k) => k.name),
+    injected: ['cluster'],
   }));
 }
 
@@ -234,20 +237,34 @@ interface IcebergTable {
   location: string;
 }
 
-/** The literal values a statement gives a partition column, or null when it leaves the column open. */
-export function literalFilter(sql: string, column: string): ((v: string) => boolean) | null {
-  const text = sqlSegments(sql)
+const withoutComments = (sql: string) =>
+  sqlSegments(sql)
     .filter((s) => s.code || s.text.startsWith("'"))
     .map((s) => s.text)
     .join('');
-  const col = `(?:[A-Za-z_][\\w]*\\.)?"?${column}"?`;
-  const lit = `'((?:[^']|'')*)'`;
-  const un = (s: string) => s.replace(/''/g, "'");
+const colPattern = (column: string) => `(?:[A-Za-z_][\\w]*\\.)?"?${column}"?`;
+const LIT = `'((?:[^']|'')*)'`;
+const unquote = (s: string) => s.replace(/''/g, "'");
+
+/** The string literals a statement equates a column with (`c = '…'`, `'…' = c`, `c IN ('…', …)`). */
+export function literalEqualities(sql: string, column: string): string[] {
+  const text = withoutComments(sql);
+  const col = colPattern(column);
   const eq = new Set<string>();
+  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${col}\\s*=\\s*${LIT}`, 'gi'))) eq.add(unquote(m[1]!));
+  for (const m of text.matchAll(new RegExp(`${LIT}\\s*=\\s*${col}(?![\\w])`, 'gi'))) eq.add(unquote(m[1]!));
+  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${col}\\s+IN\\s*\\(([^)]*)\\)`, 'gi'))) for (const v of m[1]!.matchAll(/'((?:[^']|'')*)'/g)) eq.add(unquote(v[1]!));
+  return [...eq];
+}
+
+/** The literal values a statement gives a partition column, or null when it leaves the column open. */
+export function literalFilter(sql: string, column: string): ((v: string) => boolean) | null {
+  const text = withoutComments(sql);
+  const col = colPattern(column);
+  const lit = LIT;
+  const un = unquote;
+  const eq = new Set(literalEqualities(sql, column));
   const tests: ((v: string) => boolean)[] = [];
-  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${col}\\s*=\\s*${lit}`, 'gi'))) eq.add(un(m[1]!));
-  for (const m of text.matchAll(new RegExp(`${lit}\\s*=\\s*${col}(?![\\w])`, 'gi'))) eq.add(un(m[1]!));
-  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${col}\\s+IN\\s*\\(([^)]*)\\)`, 'gi'))) for (const v of m[1]!.matchAll(/'((?:[^']|'')*)'/g)) eq.add(un(v[1]!));
   for (const m of text.matchAll(new RegExp(`(?<![\\w.])${col}\\s+BETWEEN\\s+${lit}\\s+AND\\s+${lit}`, 'gi'))) {
     const [lo, hi] = [un(m[1]!), un(m[2]!)];
     tests.push((v) => v >= lo && v <= hi);
@@ -445,6 +462,13 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     // Athena rejects what Trino does not have, whatever DuckDB would make of it.
     const problems = dialectProblems(sql).filter((p) => p.what.startsWith('DuckDB-only'));
     if (problems.length > 0) throw new AthenaFailure(`FUNCTION_NOT_FOUND: ${problems.map((p) => `${p.what} (Trino: ${p.fix})`).join('; ')}`);
+    const words = new Set(code.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+    for (const t of hive.values()) {
+      if (!words.has(t.name.toLowerCase())) continue;
+      for (const k of t.injected ?? []) {
+        if (literalEqualities(sql, k).length === 0) throw new AthenaFailure(`CONSTRAINT_VIOLATION: For the injected projected partition column ${k} of ${t.name}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present.`);
+      }
+    }
 
     if (keyword === 'CREATE') return createIceberg(sql);
     if (keyword === 'DROP') {
