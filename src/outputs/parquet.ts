@@ -91,7 +91,8 @@ export const STREAM_ROW_GROUP_ROWS = 50_000;
 /**
  * A Parquet file written row group by row group: rows are buffered until a row group is full,
  * then encoded and compressed, so memory holds at most one row group of rows plus the compressed
- * bytes. `finish()` returns the whole file as chunks (the caller writes them in one put).
+ * bytes. `finish()` returns the whole file as chunks (the caller writes them in one put), unless
+ * a `sink` takes each chunk as it is encoded (then nothing is kept).
  */
 export class ParquetStream {
   private readonly writer = new ByteWriter();
@@ -105,7 +106,7 @@ export class ParquetStream {
 
   constructor(
     private readonly columns: readonly ColumnInfo[],
-    private readonly options: WriteOptions & { rowGroupRows?: number } = {},
+    private readonly options: WriteOptions & { rowGroupRows?: number; sink?: (chunk: Uint8Array) => void } = {},
   ) {
     (this.writer as ByteWriter & { flush?: () => void }).flush = () => this.drain();
     this.parquet = new ParquetWriter({ writer: this.writer, schema: schemaOfColumns(columns) as never, codec: options.codec ?? 'SNAPPY', statistics: options.statistics ?? true, createdBy: 'memgap' });
@@ -113,7 +114,9 @@ export class ParquetStream {
 
   private drain(): void {
     if (this.writer.index === 0) return;
-    this.chunks.push(new Uint8Array(this.writer.buffer.slice(0, this.writer.index)));
+    const chunk = new Uint8Array(this.writer.buffer, 0, this.writer.index);
+    if (this.options.sink) this.options.sink(chunk);
+    else this.chunks.push(chunk.slice());
     this.bytes += this.writer.index;
     this.writer.index = 0;
   }

@@ -19,6 +19,7 @@ import { ObjectNotFoundError } from '../errors.js';
 import { compactedKey, stagingOf } from '../outputs/layout.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
+import { TEMP_MARK } from './staging.js';
 import { COMPACTED_TABLES, localCompactionSql, readFilesSql, type CompactedTable } from './sql-steps.js';
 
 export { COMPACTED_TABLES };
@@ -48,7 +49,6 @@ export interface CompactOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const TEMP_MARK = '.memgap-tmp-';
 
 /** Every staging file in the store, grouped by table and cluster. */
 async function listStaging(store: ObjectStore, only?: readonly string[]): Promise<Map<string, { table: CompactedTable; cluster: string; keys: string[] }>> {

@@ -4,10 +4,14 @@
  * `cluster` and `batch_id`. Every capture's rows for a table sit in one file, complete: the file
  * is put in one request once all its rows are encoded, so a kill leaves no half file.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import path from 'node:path';
 import { dtOf, stagingKey } from '../outputs/layout.js';
 import { ParquetStream, type WriteOptions } from '../outputs/parquet.js';
 import { columnsOf, TABLES, type ColumnInfo, type DiscrepancyRow, type SampleRow } from '../outputs/tables.js';
+import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { COMPACTED_TABLES, STAGING_EXTRA_COLUMNS, type CompactedTable } from './sql-steps.js';
 
@@ -19,6 +23,9 @@ export interface CaptureRows {
   samples: SampleRow[];
   discrepancy: DiscrepancyRow[];
 }
+
+/** Marks a file being written (FsObjectStore's listing skips such names; readers' globs need `*.parquet`). */
+export const TEMP_MARK = '.memgap-tmp-';
 
 export const captureIdentity = (cluster: string, node: string, capturedAt: Date) => `${cluster}/${node}/${capturedAt.getTime()}`;
 
@@ -53,7 +60,7 @@ export interface StagingOptions extends WriteOptions {
 
 /** Accumulates captures into one streamed Parquet file per (table, cluster). */
 export class StagingWriter {
-  private readonly streams = new Map<string, { table: CompactedTable; cluster: string; stream: ParquetStream }>();
+  private readonly streams = new Map<string, { table: CompactedTable; cluster: string; stream: ParquetStream; file?: { fd: number; tmp: string; final: string } }>();
   private readonly seen = new Set<string>();
   /** captures staged, by dt/cluster */
   readonly partitions = new Map<string, { dt: string; cluster: string }>();
@@ -78,9 +85,23 @@ export class StagingWriter {
       if (rows.length === 0) continue;
       const id = `${table}/${c.cluster}`;
       let s = this.streams.get(id);
-      if (!s) this.streams.set(id, (s = { table, cluster: c.cluster, stream: new ParquetStream(stagingColumnsOf(table), this.options) }));
+      if (!s) this.streams.set(id, (s = this.open(table, c.cluster)));
       s.stream.append(rows as unknown as Record<string, unknown>[], extra);
     }
+  }
+
+  /**
+   * A local folder gets the row groups written to a temp file as they are encoded (memory stays
+   * at one row group), renamed into place by finish(); any other store gets one put.
+   */
+  private open(table: CompactedTable, cluster: string) {
+    const columns = stagingColumnsOf(table);
+    if (!(this.out instanceof FsObjectStore)) return { table, cluster, stream: new ParquetStream(columns, this.options) };
+    const final = path.join(this.out.root, ...stagingKey(table, this.options.arrival, cluster, this.options.batchId).split('/'));
+    mkdirSync(path.dirname(final), { recursive: true });
+    const tmp = `${final}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
+    const fd = openSync(tmp, 'w');
+    return { table, cluster, file: { fd, tmp, final }, stream: new ParquetStream(columns, { ...this.options, sink: (chunk) => void writeSync(fd, chunk) }) };
   }
 
   get captures(): number {
@@ -91,9 +112,13 @@ export class StagingWriter {
   async finish(): Promise<string[]> {
     const keys: string[] = [];
     const all = [...this.streams.values()].sort((a, b) => a.table.localeCompare(b.table) || a.cluster.localeCompare(b.cluster));
-    for (const { table, cluster, stream } of all) {
+    for (const { table, cluster, stream, file } of all) {
       const key = stagingKey(table, this.options.arrival, cluster, this.options.batchId);
-      await this.out.put(key, Buffer.concat(stream.finish()), 'application/vnd.apache.parquet');
+      if (file) {
+        stream.finish();
+        closeSync(file.fd);
+        await rename(file.tmp, file.final);
+      } else await this.out.put(key, Buffer.concat(stream.finish()), 'application/vnd.apache.parquet');
       keys.push(key);
       await this.options.afterPut?.(key);
     }
