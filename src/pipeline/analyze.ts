@@ -81,6 +81,8 @@ export interface AnalyzeOptions {
   now?: Date;
   /** Compact after ingest (default true). */
   compact?: boolean;
+  /** The bundled worker script (default: ingest-worker.mjs beside this module's bundle, if present). */
+  workerScript?: URL;
 }
 
 /** Where the bundled worker sits (dist/ingest-worker.mjs next to the CLI bundle); absent when running from sources. */
@@ -96,7 +98,7 @@ function workerUrl(): URL | null {
  */
 export async function analyze(inputs: readonly InputRef[], out: ObjectStore, options: AnalyzeOptions = {}): Promise<AnalyzeSummary> {
   const now = options.now ?? new Date();
-  const url = workerUrl();
+  const url = options.workerScript ?? workerUrl();
   const local = out instanceof FsObjectStore && inputs.every((r) => r.store instanceof FsObjectStore);
   const workers = url && local ? Math.max(0, Math.min(options.workers ?? Math.min(2, os.availableParallelism()), inputs.length)) : 0;
   const chunkSize = Math.max(1, options.chunkSize ?? Math.min(500, Math.ceil(inputs.length / Math.max(1, workers))));

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articleCaptures, gzipBundle } from '../../src/demo/generator.js';
@@ -125,6 +127,37 @@ describe('analyze --out s3://… (DuckDB in a temp folder, results uploaded)', (
       await rm(inputs.root, { recursive: true, force: true });
     } finally {
       await s3.close();
+    }
+  });
+});
+
+describe('analyze on worker threads', () => {
+  it('the bundled worker stages the same rows as ingest in this thread, split over several chunks', async () => {
+    // Bundle the worker the way scripts/build.mjs does, inside the repository so node_modules resolve.
+    const bundleDir = path.resolve('.tmp', `worker-test-${process.pid}-${Date.now()}`);
+    await build({ entryPoints: { 'ingest-worker': 'src/pipeline/ingest-worker.ts' }, outdir: bundleDir, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    const base = await mkdtemp(path.join(tmpdir(), 'memgap-workers-'));
+    try {
+      const inputs = new FsObjectStore(path.join(base, 'in'));
+      const list: string[] = [];
+      for (const b of articleCaptures()) list.push(rawKey(b.cluster, b.node, new Date(b.capturedAt)));
+      for (const [i, b] of articleCaptures().entries()) await inputs.put(list[i]!, gzipBundle(b));
+      // The same two captures again under other names: four objects, two chunks per worker run.
+      for (const [i, b] of articleCaptures().entries()) await inputs.put(`raw/again/${i}.json.gz`, gzipBundle(b));
+      const refs = await resolveInputs([path.join(base, 'in', 'raw')]);
+      const threaded = await analyze(refs, new FsObjectStore(path.join(base, 'threads')), { workers: 2, chunkSize: 1, workerScript: pathToFileURL(path.join(bundleDir, 'ingest-worker.mjs')) });
+      const inline = await analyze(refs, new FsObjectStore(path.join(base, 'inline')), { workers: 0 });
+      expect(threaded).toMatchObject({ inputs: 4, ingested: 4, quarantined: 0 });
+      expect(threaded.partitions).toEqual(inline.partitions);
+      for (const name of ['samples', 'discrepancy']) {
+        const read = (dir: string) => sql(`select * exclude (dt, cluster) from read_parquet('${path.join(base, dir, name)}/*/*/*.parquet', hive_partitioning = true) order by all`);
+        const rows = await read('threads');
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows).toEqual(await read('inline'));
+      }
+    } finally {
+      await rm(base, { recursive: true, force: true });
+      await rm(bundleDir, { recursive: true, force: true });
     }
   });
 });
