@@ -40,8 +40,14 @@ export const ICEBERG_PROPERTIES: Readonly<Record<string, string>> = {
   vacuum_max_snapshot_age_seconds: String(3 * 86_400),
 };
 
-/** Glue comments are capped at 255 characters. */
-const comment = (s: string) => sqlLiteral(s.length <= 255 ? s : s.slice(0, 252) + '...');
+/**
+ * A column comment for the DDL: capped at Glue's 255 characters, and with `'` written as `’`.
+ * Athena parses CREATE TABLE with Hive's DDL grammar, where a doubled quote does not escape one.
+ */
+const comment = (s: string) => {
+  const text = s.replace(/'/g, '\u2019');
+  return `'${text.length <= 255 ? text : text.slice(0, 252) + '...'}'`;
+};
 
 /** Athena DDL for one Iceberg table: contract columns, then dt and cluster (identity partitions). */
 export function icebergCreateSql(table: TableName, location: string): string {

@@ -123,6 +123,8 @@ describe('Iceberg tables: the DDL the plan function runs', () => {
       expect(sql).toContain('\nPARTITIONED BY (dt, cluster)\n');
       expect(sql).toContain(`\nLOCATION 's3://b/p/iceberg/${table}/'\n`);
       expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS /);
+      // Hive's DDL grammar has no doubled-quote escape: each comment is one plain literal.
+      for (const line of body.split(',\n')) expect(line).toMatch(/ COMMENT '[^'\\]{0,255}'$/);
       // Athena's documented Iceberg table properties (CREATE TABLE → "TBLPROPERTIES"); it rejects any other.
       const allowed = ['table_type', 'format', 'write_compression', 'optimize_rewrite_min_data_file_size_bytes', 'optimize_rewrite_max_data_file_size_bytes', 'optimize_rewrite_data_file_threshold', 'optimize_rewrite_delete_file_threshold', 'vacuum_min_snapshots_to_keep', 'vacuum_max_snapshot_age_seconds', 'vacuum_max_metadata_files_to_keep'];
       for (const k of Object.keys(ICEBERG_PROPERTIES)) expect(allowed).toContain(k);
