@@ -56,14 +56,6 @@ export function compactedKey(table: TableName, dt: string, cluster: string): str
   return `${partitionPrefix(table, dt, cluster)}data.parquet`;
 }
 
-/**
- * Per-capture file name: derived from the capture's identity (node + instant), not from the
- * input's file name, so the same capture ingested twice, under any name, replaces one file.
- */
-export function captureFileKey(table: TableName, cluster: string, node: string, capturedAt: Date): string {
-  return `${partitionPrefix(table, dtOf(capturedAt), cluster)}capture_${node}_${compactInstant(capturedAt)}.parquet`;
-}
-
 export function quarantineKey(originalKey: string): string {
   return `quarantine/${originalKey}`;
 }

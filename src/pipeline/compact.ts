@@ -165,18 +165,3 @@ async function compactPartition(conn: DuckDBConnection, work: WorkDir, table: Co
     throw err;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Which clusters a day has (the daily job's fan-out).
-
-/** Clusters with data on day `dt`, from the discrepancy/dt=<d>/ prefix. */
-export async function clustersOf(store: ObjectStore, dt: string): Promise<string[]> {
-  const prefix = `discrepancy/dt=${dt}/`;
-  const clusters = new Set<string>();
-  for await (const o of store.list(prefix)) {
-    const m = /^cluster=([A-Za-z0-9._-]{1,63})\/[^/]+\.parquet$/.exec(o.key.slice(prefix.length));
-    if (m) clusters.add(m[1]!);
-  }
-  return [...clusters].sort();
-}
-

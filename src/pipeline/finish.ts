@@ -9,7 +9,7 @@ import type { ObjectStore } from '../store/port.js';
 import { buildTrends, trendsKey } from '../trends/build.js';
 import { writeDailyReport } from '../reports/daily.js';
 import type { OnPhase, Partition } from './analyze.js';
-import { clustersOf, compactStaging } from './compact.js';
+import { compactStaging } from './compact.js';
 
 export interface FinishedDay {
   dt: string;
@@ -92,13 +92,4 @@ async function finishOnLocalMirror(out: ObjectStore, partitions: readonly Partit
 /** DuckDB on a local output folder (the trends and reports of `memgap analyze`). */
 async function openLocalEngine(out: FsObjectStore): Promise<QueryEngine> {
   return openQueryEngine(out.root);
-}
-
-/** The scheduled daily job: the UTC day before `now`, every cluster with discrepancy data that day (or the given ones). */
-export async function runDaily(out: ObjectStore, now: Date, clusters?: readonly string[], options: FinishOptions = {}): Promise<FinishSummary> {
-  const dt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 86_400_000).toISOString().slice(0, 10);
-  // Staging first (locally), so a cluster whose only data of the day is still staged is found too.
-  if (options.compact !== false) await compactStaging(out);
-  const list = clusters ?? (await clustersOf(out, dt));
-  return finishPartitions(out, list.map((cluster) => ({ dt, cluster })), { ...options, compact: false });
 }

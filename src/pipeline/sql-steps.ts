@@ -4,8 +4,6 @@
  * of one (table, dt, cluster) partition. Both wrap the same dedupe SELECT.
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
-import { ClusterName } from '../model/bundle.js';
 import path from 'node:path';
 import { columnsOf, TABLES, type TableName } from '../outputs/tables.js';
 import { sqlDir, sqlLiteral } from '../query/named.js';
@@ -57,15 +55,13 @@ export function dedupeSql(table: CompactedTable, staging: string, where: string)
 }
 
 /**
- * One Athena compaction step, as the plan function enqueues it (SQS FIFO, MessageGroupId =
- * cluster): the UTC hour the staging files arrived in (`YYYY-MM-DDTHH`, the staging `arrival`
- * partition) and the cluster.
+ * One Athena compaction step (src/pipeline/plan.ts enqueues them): the UTC hour the staging files
+ * arrived in (`YYYY-MM-DDTHH`, the staging `arrival` partition) and the cluster.
  */
-export const MergeStepMessage = z.object({
-  arrival: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}$/, 'arrival must be YYYY-MM-DDTHH'),
-  cluster: ClusterName,
-});
-export type MergeStep = z.infer<typeof MergeStepMessage>;
+export interface MergeStep {
+  arrival: string;
+  cluster: string;
+}
 
 /**
  * Athena: the MERGE of one (arrival hour, cluster) into one Iceberg table. Athena runs it as is;
