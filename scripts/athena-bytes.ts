@@ -15,7 +15,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { articleCaptures, DEMO_DAY, demoDayCaptures, gzipBundle } from '../src/demo/generator.js';
 import { rawKey } from '../src/outputs/layout.js';
 import { columnsOf, TABLES, type TableName } from '../src/outputs/tables.js';
-import { ingestObject } from '../src/pipeline/ingest.js';
+import { compactStaging } from '../src/pipeline/compact.js';
+import { ingestObjects } from '../src/pipeline/ingest.js';
 import { tablesReferenced } from '../src/query/engine.js';
 import { loadNamedQueries, sqlSegments } from '../src/query/named.js';
 import { FsObjectStore } from '../src/store/fs-store.js';
@@ -24,11 +25,14 @@ async function demoOutput(): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'memgap-bytes-'));
   const raw = new FsObjectStore(path.join(root, 'raw'));
   const out = new FsObjectStore(path.join(root, 'out'));
+  const keys: string[] = [];
   for (const b of [...articleCaptures(), ...demoDayCaptures()]) {
     const key = rawKey(b.cluster, b.node, new Date(b.capturedAt));
     await raw.put(key, gzipBundle(b));
-    await ingestObject(raw, key, out);
+    keys.push(key);
   }
+  await ingestObjects(raw, keys, out);
+  await compactStaging(out);
   return out.root;
 }
 
