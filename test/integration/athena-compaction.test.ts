@@ -12,6 +12,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactSteps, logger as compactLogger } from '../../functions/compact.js';
+import { dailySteps, logger as dailyLogger } from '../../functions/daily.js';
+import { S3ObjectStore } from '../../src/store/s3-store.js';
+import { startSqsStandin, type SqsStandin } from './helpers/sqs-standin.js';
 import { depsFromEnv, ingestBatch, logger as ingestLogger, type IngestDeps } from '../../functions/ingest.js';
 import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
 import type { StepMessage } from '../../src/pipeline/plan.js';
@@ -116,6 +119,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', MEMGAP_S3_CHECKSUMS: 'WHEN_REQUIRED' });
   ingestLogger.setLogLevel('SILENT');
   compactLogger.setLogLevel('SILENT');
+  dailyLogger.setLogLevel('SILENT');
   for (const t of T) await putRaw(rawKeyOf(t), bundle(t));
   // The reference: one capture, ingested once, straight from staging (no MERGE involved).
   const ref = await deployment('ref/');
@@ -199,5 +203,35 @@ describe('Athena compaction (stand-in): each capture counted once by Athena read
     await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
     expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
     expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+  });
+
+  it('maintenance and daily steps: OPTIMIZE per table, VACUUM, and the daily step handed on, then trends_daily and the report through Athena', async () => {
+    const { engine, athena } = await deployment('day/');
+    const sqs: SqsStandin = await startSqsStandin();
+    const env = { AWS_ENDPOINT_URL_SQS: process.env.AWS_ENDPOINT_URL_SQS, DAILY_QUEUE_URL: process.env.DAILY_QUEUE_URL };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: sqs.endpoint, DAILY_QUEUE_URL: sqs.queueUrl('memgap-at-daily.fifo') });
+    try {
+      await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('day/'));
+      const steps: StepMessage[] = [compactStep('2026-06-26T10'), { step: 'daily', dt: '2026-06-26', cluster: 'it' }, { step: 'optimize', dt: '2026-06-26', cluster: 'it' }, { step: 'vacuum', table: 'samples' }];
+      expect(await compactSteps(stepsEvent(steps), engine)).toEqual({ batchItemFailures: [] });
+      const ran = athena.executions.filter((x) => x.state === 'SUCCEEDED').map((x) => x.sql.split(/\s+/).slice(0, 2).join(' '));
+      expect(ran.filter((q) => q.startsWith('OPTIMIZE'))).toEqual(['OPTIMIZE samples', 'OPTIMIZE discrepancy', 'OPTIMIZE trends_daily']);
+      expect(ran.filter((q) => q.startsWith('VACUUM'))).toEqual(['VACUUM samples']);
+      // The daily step went on to the daily queue, in its cluster's group, after the compaction.
+      expect(sqs.messages.map((m) => [m.queue, m.groupId, JSON.parse(m.body)])).toEqual([['memgap-at-daily.fifo', 'it', { step: 'daily', dt: '2026-06-26', cluster: 'it' }]]);
+      // The daily function: trends_daily MERGE and the report's SELECTs on Athena, report files to S3.
+      const out = new S3ObjectStore({ bucket: DATA, prefix: 'day/', client: s3.client });
+      expect(await dailySteps(stepsEvent([{ step: 'daily', dt: '2026-06-26', cluster: 'it' }]), engine, out)).toEqual({ batchItemFailures: [] });
+      const trends = await engine.query(`SELECT count(*) AS series, sum(samples) AS samples FROM trends_daily WHERE dt = '2026-06-26' AND cluster = 'it'`);
+      const discrepancy = await engine.query(`SELECT count(DISTINCT concat(level, node, coalesce(namespace, ''), coalesce(pod, ''), coalesce(pod_uid, ''), coalesce(container, ''))) AS series, count(*) AS n FROM discrepancy WHERE dt = '2026-06-26' AND cluster = 'it'`);
+      // One trends row per series of the day's discrepancy rows, each counting that series' rows.
+      expect(trends.rows).toEqual([{ series: discrepancy.rows[0]!.series, samples: discrepancy.rows[0]!.n }]);
+      const reports: string[] = [];
+      for await (const o of out.list('reports/')) reports.push(o.key);
+      expect(reports.map((k) => k.replace(/^reports\/daily\/dt=2026-06-26\/cluster=it\//, '')).sort()).toEqual(['index.html', 'summary.json', 'summary.md']);
+    } finally {
+      Object.assign(process.env, env);
+      await sqs.close();
+    }
   });
 });
