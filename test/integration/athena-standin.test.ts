@@ -231,10 +231,18 @@ WHEN NOT MATCHED THEN INSERT (captured_at, node, v, flags, dt, cluster) VALUES (
     await e.close();
   });
 
-  it('the MERGE reads the staging partition it names, and the Iceberg partitions the ON clause cannot pin', async () => {
+  it('the MERGE reads the staging partition it names, and only the target partitions its source holds (dynamic filtering)', async () => {
     const x = athena.executions.filter((q) => q.substatementType === 'MERGE').at(-1)!;
     const byTable = Object.fromEntries(x.scanned.map((s) => [s.table, s.files]));
     expect(byTable).toEqual({ events_staging: 2, events: 1 }); // c1's two staging files; events' one c1 partition file
+    // Another day and another cluster in the target: the hour's MERGE still reads one target partition.
+    const e = engine();
+    await e.execute(`INSERT INTO events (captured_at, node, v, flags, dt, cluster) VALUES (TIMESTAMP '2026-11-29 10:00:00', 'n1', 1, ARRAY['x'], '2026-11-29', 'c1'), (TIMESTAMP '2026-11-30 10:00:00', 'n1', 1, ARRAY['x'], '2026-11-30', 'c9')`);
+    await e.execute(MERGE('2026-11-30T05', 'c1'));
+    const again = athena.executions.filter((q) => q.substatementType === 'MERGE').at(-1)!;
+    expect(Object.fromEntries(again.scanned.map((s) => [s.table, s.files]))).toEqual({ events_staging: 2, events: 1 });
+    await e.execute(`DELETE FROM events WHERE dt = '2026-11-29' OR cluster = 'c9'`);
+    await e.close();
   });
 
   it('OPTIMIZE and VACUUM run on Iceberg tables only; OPTIMIZE … WHERE takes partition columns only', async () => {

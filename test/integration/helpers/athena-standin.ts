@@ -18,8 +18,9 @@
  * Bytes scanned (Statistics.DataScannedInBytes) is an approximation of what Athena bills: for
  * each table the statement names, the files of the partitions its literal predicates select
  * (`dt = '…'`, `cluster IN (…)`, `arrival >= '…'`; no literal predicate on a partition column =
- * every partition), and in them the compressed column chunks of the columns the statement names
- * (parquet_metadata). Footers, dynamic filtering, row-group skipping and Iceberg's own metadata
+ * every partition; a MERGE's target is also pruned to the partition values its source holds, as
+ * Trino's dynamic filtering does), and in them the compressed column chunks of the columns the
+ * statement names (parquet_metadata). Footers, row-group skipping and Iceberg's own metadata
  * reads are left out; see docs/aws.md "What the Athena stand-in does not prove".
  */
 import { randomUUID } from 'node:crypto';
@@ -362,7 +363,30 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     return m;
   }
 
-  async function bytesScanned(sql: string, only?: { table: string; filter: (parts: Record<string, string>) => boolean }) {
+  /**
+   * Dynamic filtering of a MERGE's target, as Trino does for the join under MERGE: for each
+   * partition key the ON clause equates between target and source (`t.dt = s.dt`), the values the
+   * source (the USING subquery) actually holds. The target's other partitions are not read.
+   */
+  async function mergeTargetValues(sql: string, target: IcebergTable): Promise<Map<string, Set<string>>> {
+    const code = codeOnly(sql);
+    const head = /^\s*MERGE\s+INTO\s+[\w".]+\s+(?:AS\s+)?(\w+)\s+USING\s*\(/i.exec(code);
+    const out = new Map<string, Set<string>>();
+    if (!head) return out;
+    const sub = parenBody(sql, head[0].length - 1);
+    const tail = /^\s*(?:AS\s+)?(\w+)\s+ON\s+([\s\S]*?)\bWHEN\b/i.exec(codeOnly(sql.slice(sub.end)));
+    if (!tail) return out;
+    const [t, s2] = [head[1]!, tail[1]!];
+    for (const k of target.partitionKeys) {
+      const eq = new RegExp(`\\b${t}\\.${k}\\s*=\\s*${s2}\\.${k}\\b|\\b${s2}\\.${k}\\s*=\\s*${t}\\.${k}\\b`, 'i');
+      if (!eq.test(tail[2]!)) continue;
+      const r = await conn.runAndReadAll(`SELECT DISTINCT CAST(${k} AS VARCHAR) AS v FROM (${trinoToDuckDb(sub.body)}) AS src`);
+      out.set(k, new Set(r.getRowObjectsJS().map((row) => String(row.v))));
+    }
+    return out;
+  }
+
+  async function bytesScanned(sql: string, only?: { table: string; filter: (parts: Record<string, string>) => boolean }, dynamic?: { table: string; values: Map<string, Set<string>> }) {
     const code = codeOnly(sql).toLowerCase();
     const words = new Set(code.match(/[a-z_][a-z0-9_]*/g) ?? []);
     const star = /(^|[\s,(.])\*/.test(code.replace(/count\s*\(\s*\*\s*\)/g, ''));
@@ -379,6 +403,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
       let bytes = 0;
       for (const f of listPartitionFiles(t.dir, t.suffix)) {
         if (only ? !only.filter(f.parts) : !filters.every(([k, test]) => !test || test(f.parts[k] ?? ''))) continue;
+        if (dynamic?.table === t.name && ![...dynamic.values].every(([k, vs]) => vs.has(f.parts[k] ?? ''))) continue;
         files++;
         for (const [col, b] of await columnBytes(f.file)) if (wanted.has(col)) bytes += b;
       }
@@ -511,7 +536,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     await refreshHiveViews();
     const target = icebergTarget(sql, keyword);
     const before = target ? await fingerprints(target) : undefined;
-    const b = await bytesScanned(sql);
+    const b = await bytesScanned(sql, undefined, target && keyword === 'MERGE' ? { table: target.name, values: await mergeTargetValues(sql, target) } : undefined);
     let reader;
     try {
       reader = await conn.runAndReadAll(trinoToDuckDb(sql));
