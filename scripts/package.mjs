@@ -1,4 +1,4 @@
-// `npm run package`: esbuild bundles → one flat zip per function → `osls package`, offline.
+// `npm run package`: esbuild bundles → one zip per function (the bundle at its root, plus sql/) → `osls package`, offline.
 // Usage: node scripts/package.mjs [--stage dev] [--zips-only] [--no-build] [--allow-missing] [-- extra osls args]
 // --allow-missing: a function without a bundle gets a stub that throws, so the template can still
 // be checked while that handler is being written. Never deploy a package built with it.
@@ -46,6 +46,8 @@ for (const name of FUNCTIONS) {
   }
   // -j: flat, so the handler is `<name>.handler`; -X: no extra attributes, steadier bytes.
   run('zip', ['-q', '-j', '-X', zip, bundle]);
+  // The SQL the steps run (sql/pipeline/*.sql, named queries) is read at run time from sql/ beside the handler.
+  run('zip', ['-q', '-r', '-X', zip, 'sql', '-i', '*.sql']);
   console.log(`package: ${path.relative(root, zip)} ${statSync(zip).size} B (bundle ${statSync(bundle).size} B)`);
 }
 for (const stale of readdirSync(out)) {

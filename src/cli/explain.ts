@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { podStory, renderStoryHtml, renderStoryMarkdown, renderStoryTable, type PodStory } from '../reports/pod-story.js';
 import { ClusterName } from '../model/bundle.js';
-import { withReportEngine } from '../reports/data.js';
+import { withReportEngine } from '../reports/local-engine.js';
 import { requireTables } from './out-location.js';
 
 const FORMATS = ['table', 'md', 'html'] as const;

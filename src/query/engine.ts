@@ -3,7 +3,6 @@
  * same object layout (src/outputs/layout.ts), so the SQL that runs in Athena runs here unchanged.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -11,23 +10,14 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
-import { columnsOf, PARTITION_COLUMNS, TABLES, type GlueType, type TableName } from '../outputs/tables.js';
+import type { TableName } from '../outputs/tables.js';
 import { isS3Location, openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { sqlSegments } from './named.js';
 import { trinoToDuckDb } from './translate.js';
+import { quoteLiteral, TABLE_NAMES, viewSql } from './views.js';
 
-/** How DuckDB reads each Glue type from the files outputs/parquet.ts writes. */
-export const DUCKDB_TYPE: Readonly<Record<GlueType, string>> = {
-  bigint: 'BIGINT',
-  string: 'VARCHAR',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP WITH TIME ZONE',
-  'array<string>': 'VARCHAR[]',
-};
-
-export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+export { DUCKDB_TYPE, TABLE_NAMES, viewSql } from './views.js';
 
 export interface QueryResult {
   columns: { name: string; type: string }[];
@@ -38,37 +28,6 @@ export interface QueryEngine {
   /** Runs Athena-dialect SQL (translated where the dialects differ). */
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
-}
-
-const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-function hasParquet(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.parquet')) return true;
-    if (entry.isDirectory() && hasParquet(path.join(dir, entry.name))) return true;
-  }
-  return false;
-}
-
-/**
- * The view for one table. Partition keys are typed VARCHAR as in Glue (`dt` string, not DATE),
- * so `dt = '2026-11-26'` means the same in both engines. A table with no files yet (trends_daily
- * before the first daily run) gets an empty view with the contract's columns, as Athena would
- * show an empty table rather than fail.
- */
-export function viewSql(table: TableName, root: string): string {
-  const dir = path.join(root, table);
-  if (hasParquet(dir)) {
-    const glob = path.join(dir, 'dt=*', 'cluster=*', '*.parquet');
-    const hiveTypes = PARTITION_COLUMNS.map((p) => `'${p.name}': VARCHAR`).join(', ');
-    return `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet(${quoteLiteral(glob)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
-  }
-  const cols = [
-    ...columnsOf(TABLES[table]).map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.glue]}) AS ${c.name}`),
-    ...PARTITION_COLUMNS.map((p) => `CAST(NULL AS VARCHAR) AS ${p.name}`),
-  ];
-  return `CREATE OR REPLACE VIEW ${table} AS SELECT ${cols.join(', ')} WHERE false`;
 }
 
 export interface OpenQueryOptions {

@@ -4,8 +4,7 @@
  * points, OOM-kill events, causes per namespace, one pod's rows. Never the whole day's rows.
  */
 import type { DiscrepancyRow, TrendsDailyRow } from '../outputs/tables.js';
-import { localCopyFor, openQueryEngine, type QueryEngine } from '../query/engine.js';
-import type { ObjectStore } from '../store/port.js';
+import type { QueryEngine } from '../query/engine.js';
 import { pipelineStatement, type PipelineSqlName } from '../trends/sql.js';
 
 /** Engine values → the row types: BIGINT (bigint) as number, a NULL list as []. */
@@ -92,22 +91,4 @@ export function podDays(engine: QueryEngine, namespace: string, pod: string, clu
 /** Distinct namespace/pod names of days dtFrom…dtTo whose pod starts with `prefix`. */
 export function podNames(engine: QueryEngine, dtFrom: string, dtTo: string, prefix: string): Promise<{ namespace: string; pod: string }[]> {
   return rowsOf(engine, 'report-pod-names', { dt_from: dtFrom, dt_to: dtTo, prefix: `${prefix.replace(/[%_\\]/g, '')}%` });
-}
-
-/**
- * A read engine over an output location for the CLI (`memgap explain`): DuckDB on the folder, or
- * on a local copy of the discrepancy and trends_daily objects of an `s3://` output.
- */
-export async function withReportEngine<T>(location: string, fn: (engine: QueryEngine) => Promise<T>, open?: (location: string) => ObjectStore): Promise<T> {
-  const copy = await localCopyFor(location, 'SELECT 1 FROM discrepancy, trends_daily', open);
-  try {
-    const engine = await openQueryEngine(copy.root, { readOnly: true });
-    try {
-      return await fn(engine);
-    } finally {
-      await engine.close();
-    }
-  } finally {
-    await copy.dispose();
-  }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeParquet } from '../../src/outputs/parquet.js';
 import { columnsOf, TABLES } from '../../src/outputs/tables.js';
-import { withReportEngine } from '../../src/reports/data.js';
+import { withReportEngine } from '../../src/reports/local-engine.js';
 import { isSimilarPodName, podStory } from '../../src/reports/pod-story.js';
 
 const similar = (typed: string, seen: string): boolean => {
