@@ -80,6 +80,12 @@ export interface AthenaEngineOptions {
   pageSize?: number;
   onQuery?: (stats: AthenaStatementStats, sql: string) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Runs a statement again, up to this many times (default 3, waiting 1 s, 2 s, 4 s…), when Athena
+   * ends it with a retryable error: an Iceberg commit that lost a race with another writer. Every
+   * statement memgap sends may run twice (MERGE inserts only what is missing, DDL says IF NOT EXISTS).
+   */
+  retries?: number;
 }
 
 /**
@@ -149,6 +155,7 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
   const maxMs = opts.poll?.maxMs ?? 5_000;
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
+  const retries = opts.retries ?? 3;
   const totals: AthenaTotals = { queries: 0, failed: 0, dataScannedInBytes: 0, billedBytes: 0, engineExecutionTimeInMillis: 0 };
 
   function record(exec: QueryExecution, id: string, sql: string): AthenaStatementStats {
@@ -170,6 +177,17 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
   }
 
   async function run(sql: string): Promise<{ id: string; exec: QueryExecution; stats: AthenaStatementStats }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await runOnce(sql);
+      } catch (err) {
+        if (!(err instanceof AthenaQueryError) || !err.retryable || attempt >= retries) throw err;
+        await sleep(1000 * 2 ** attempt);
+      }
+    }
+  }
+
+  async function runOnce(sql: string): Promise<{ id: string; exec: QueryExecution; stats: AthenaStatementStats }> {
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,

@@ -18,7 +18,7 @@ import { startSqsStandin, type SqsStandin } from './helpers/sqs-standin.js';
 import { depsFromEnv, ingestBatch, logger as ingestLogger, type IngestDeps } from '../../functions/ingest.js';
 import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
 import type { StepMessage } from '../../src/pipeline/plan.js';
-import { openAthenaEngine, type AthenaQueryEngine } from '../../src/query/athena.js';
+import { openAthenaEngine, type AthenaEngineOptions, type AthenaQueryEngine } from '../../src/query/athena.js';
 import { icebergCreateSql, icebergLocation, ICEBERG_TABLES } from '../../src/query/athena-tables.js';
 import { startAthenaStandin, stagingHiveTables, type AthenaStandin } from './helpers/athena-standin.js';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
@@ -93,10 +93,10 @@ function ingestDeps(prefix: string, hooks: Partial<IngestDeps> = {}): IngestDeps
 }
 
 /** One output prefix = one deployment: its own Athena (stand-in) with the staging tables over that prefix and fresh Iceberg tables. */
-async function deployment(prefix: string): Promise<{ athena: AthenaStandin; engine: AthenaQueryEngine }> {
+async function deployment(prefix: string, engineOptions: Partial<AthenaEngineOptions> = {}): Promise<{ athena: AthenaStandin; engine: AthenaQueryEngine }> {
   const athena = await startAthenaStandin({ s3Directory: s3.directory, bucket: DATA, hiveTables: stagingHiveTables(prefix) });
   standins.push(athena);
-  const engine = openAthenaEngine({ workGroup: athena.workGroup, database: athena.database, clientConfig: athena.clientConfig, poll: { initialMs: 5, maxMs: 20 } });
+  const engine = openAthenaEngine({ workGroup: athena.workGroup, database: athena.database, clientConfig: athena.clientConfig, poll: { initialMs: 5, maxMs: 20 }, ...engineOptions });
   for (const t of ICEBERG_TABLES) await engine.execute(icebergCreateSql(t, icebergLocation(DATA, prefix, t)));
   return { athena, engine };
 }
@@ -193,14 +193,17 @@ describe('Athena compaction (stand-in): each capture counted once by Athena read
     }
   });
 
-  it('a failed MERGE (an Iceberg commit race) returns the step to the queue, and so every later step of the batch', async () => {
-    const { engine, athena } = await deployment('race/');
+  it('an Iceberg commit race: retried in the function first; still failing, the step and every later one go back to the queue', async () => {
+    const noWait = async () => undefined;
+    const { engine, athena } = await deployment('race/', { retries: 1, sleep: noWait });
     await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('race/'));
-    athena.inject({ match: /MERGE INTO discrepancy/, reason: 'ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table: conflicting concurrent commit', retryable: true });
+    const race = { match: /MERGE INTO discrepancy/, reason: 'ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table: conflicting concurrent commit', retryable: true };
+    athena.inject({ ...race, times: 2 });
     const res = await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T11')]), engine);
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'step-0' }, { itemIdentifier: 'step-1' }] });
-    // samples was merged before discrepancy failed: the redelivery merges discrepancy and leaves samples alone.
-    await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine);
+    // samples was merged before discrepancy failed: the redelivery, whose first try loses the race again, merges discrepancy and leaves samples alone.
+    athena.inject({ ...race, times: 1 });
+    expect(await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine)).toEqual({ batchItemFailures: [] });
     expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
     expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
   });

@@ -168,10 +168,25 @@ describe('failure states', () => {
 
   it('an injected retryable failure (an Iceberg commit race) is marked retryable', async () => {
     athena.inject({ match: /SELECT 42/, reason: 'ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table', retryable: true });
-    const err = (await engine().query('SELECT 42 AS x').catch((x: unknown) => x)) as AthenaQueryError;
+    const err = (await engine({ retries: 0 }).query('SELECT 42 AS x').catch((x: unknown) => x)) as AthenaQueryError;
     expect(err.retryable).toBe(true);
     expect(err.athenaError).toEqual({ category: 2, type: 1006, retryable: true });
     expect((await engine().query('SELECT 42 AS x')).rows).toEqual([{ x: 42 }]);
+  });
+
+  it('runs a statement again after a retryable failure, waiting 1 s, 2 s…; a non-retryable one fails at once', async () => {
+    const waits: number[] = [];
+    const e = engine({ sleep: async (ms) => void waits.push(ms), poll: { initialMs: 1, maxMs: 1 } });
+    athena.inject({ match: /SELECT 43/, reason: 'ICEBERG_COMMIT_ERROR: conflicting commit', retryable: true, times: 2 });
+    expect((await e.query('SELECT 43 AS x')).rows).toEqual([{ x: 43 }]);
+    expect(waits.filter((w) => w >= 1000)).toEqual([1000, 2000]);
+    expect(e.stats()).toMatchObject({ queries: 3, failed: 2 });
+    athena.inject({ match: /SELECT 44/, reason: 'ICEBERG_COMMIT_ERROR: conflicting commit', retryable: true, times: 5 });
+    await expect(e.query('SELECT 44 AS x')).rejects.toMatchObject({ state: 'FAILED' });
+    expect(waits.filter((w) => w >= 1000)).toEqual([1000, 2000, 1000, 2000, 4000]);
+    await expect(e.query('SELEC 45')).rejects.toMatchObject({ reason: expect.stringMatching(/^SYNTAX_ERROR/) });
+    expect(waits.filter((w) => w >= 1000)).toHaveLength(5);
+    await e.close();
   });
 
   it('a query still running at the deadline is stopped: StopQueryExecution → CANCELLED, TIMED_OUT error', async () => {
