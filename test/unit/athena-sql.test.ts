@@ -165,6 +165,28 @@ describe('Athena result text ↔ JS values (stand-in renders, the engine parses)
   });
 });
 
+describe('athenaValue: the text Athena returns for each type', () => {
+  it.each([
+    ['timestamp', '2026-11-26 10:00:00.123', new Date('2026-11-26T10:00:00.123Z')],
+    ['timestamp', '2026-11-26 10:00:00', new Date('2026-11-26T10:00:00.000Z')],
+    ['timestamp(6)', '2026-11-26 10:00:00.123456', new Date('2026-11-26T10:00:00.123Z')],
+    ['timestamp with time zone', '2026-11-26 10:00:00.500 UTC', new Date('2026-11-26T10:00:00.500Z')],
+    ['double', '1.0E10', 1e10],
+    ['double', 'NaN', NaN],
+    ['double', '-Infinity', -Infinity],
+    ['decimal', '1.25', 1.25],
+    ['integer', '-7', -7],
+    ['bigint', '9223372036854775807', 9223372036854775807n],
+    ['boolean', 'false', false],
+    ['date', '2026-11-26', '2026-11-26'],
+    ['array', '[]', []],
+    ['array', '[near-limit, no-limit]', ['near-limit', 'no-limit']],
+    ['varchar', undefined, null],
+  ])('%s %s', (type, text, value) => {
+    expect(athenaValue(type, text)).toEqual(value);
+  });
+});
+
 describe("the stand-in's partition pruning: literal predicates on a partition column", () => {
   it.each([
     ["WHERE dt = '2026-11-30' AND cluster = 'a'", 'dt', ['2026-11-30'], ['2026-11-29']],
