@@ -43,7 +43,9 @@ export async function ingestBatch(event: unknown, ctx: { getRemainingTimeInMilli
   const failed = new Set<string | null>();
   const messages = parseIngestEvent(event, deps.parse);
   const refs = messages.flatMap((m) => m.objects.map((o) => ({ key: o.key, size: o.size })));
-  const staging = new StagingWriter(deps.out, { ...stagingBatch(refs, deps.now?.() ?? new Date()), ...(deps.afterPut ? { afterPut: deps.afterPut } : {}) });
+  // Staging is read whole by the hour's MERGE: statistics would not skip anything, and the writer's
+  // encoding trials cost more than they save; SNAPPY keeps the S3 bytes down.
+  const staging = new StagingWriter(deps.out, { ...stagingBatch(refs, deps.now?.() ?? new Date()), statistics: false, fixedEncodings: true, ...(deps.afterPut ? { afterPut: deps.afterPut } : {}) });
   for (const msg of messages) {
     const id = msg.messageId;
     if (msg.invalid.length > 0) {
