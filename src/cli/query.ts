@@ -52,7 +52,8 @@ export function validateParams(params: Readonly<Record<string, string>>): void {
 
 /** Runs ad-hoc or named SQL over an output location; s3 objects are copied locally first. */
 export async function runQuery(req: QueryRequest, open: (location: string) => ObjectStore = openStore): Promise<QueryResult> {
-  if ((req.sql === undefined) === (req.named === undefined)) throw new UsageError('give either "<SQL>" or --named <name>, not both');
+  if (req.sql !== undefined && req.named !== undefined) throw new UsageError('give either "<SQL>" or --named <name>, not both');
+  if (req.sql === undefined && req.named === undefined) throw new UsageError('give the SQL to run ("select … from discrepancy") or --named <name> (memgap query --list shows them)');
   validateParams(req.params ?? {});
   let sql: string;
   if (req.named !== undefined) sql = bindParams(findNamedQuery(req.named).sql, req.params ?? {});

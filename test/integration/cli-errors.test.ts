@@ -91,6 +91,11 @@ describe('exit codes and one-line errors', () => {
     expectUsageError(await cli.run([...base, '-o', dir]), /is a folder, not a file/);
   });
 
+  it('query with no SQL, or with SQL and --named', async () => {
+    expectUsageError(await cli.run(['query', '--out', out]), /give the SQL to run .* or --named <name> \(memgap query --list shows them\)/);
+    expectUsageError(await cli.run(['query', 'select 1', '--named', 'top-gaps', '--out', out]), /not both/);
+  });
+
   it('an SQL syntax error', async () => {
     expectUsageError(await cli.run(['query', 'selec * from discrepancy', '--out', out]), /the SQL was refused: Parser Error: syntax error at or near "selec"/);
   });
