@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { podStory, renderStoryHtml, renderStoryMarkdown, renderStoryTable, type PodStory } from '../reports/pod-story.js';
 import { ClusterName } from '../model/bundle.js';
+import type { QueryEngine } from '../query/engine.js';
 import { withReportEngine } from '../reports/local-engine.js';
 import { requireTables } from './out-location.js';
 
@@ -36,6 +37,19 @@ export interface ExplainOptions {
   json?: boolean;
 }
 
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Every cluster whose discrepancy table holds the pod, on any day. */
+async function clustersHolding(engine: QueryEngine, namespace: string, pod: string): Promise<string[]> {
+  const { rows } = await engine.query(`SELECT DISTINCT cluster FROM discrepancy WHERE namespace = ${literal(namespace)} AND pod = ${literal(pod)} ORDER BY cluster`);
+  return rows.map((r) => String(r.cluster));
+}
+
+/** Two pods that share a name in two clusters are two pods: never one merged story, never a silent pick. */
+function assertOneCluster(namespace: string, pod: string, clusters: readonly string[]): void {
+  if (clusters.length > 1) throw new UsageError(`${namespace}/${pod} exists in ${clusters.length} clusters (${clusters.join(', ')}); pick one with --cluster <name>`);
+}
+
 export async function runExplain(ref: string, opts: ExplainOptions): Promise<{ story: PodStory; text: string }> {
   const { namespace, pod } = parsePodRef(ref);
   const format = (opts.format ?? 'table') as Format;
@@ -45,11 +59,12 @@ export async function runExplain(ref: string, opts: ExplainOptions): Promise<{ s
   const to = parseTime('--to', opts.to);
   if (from && to && from > to) throw new UsageError('--from is after --to');
   await requireTables(opts.out);
-  const story = await withReportEngine(opts.out, (engine) => podStory(engine, namespace, pod, { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) }));
-  if (story.clusters.length > 1) {
-    // Two pods that share a name in two clusters are two pods: never one merged story.
-    throw new UsageError(`${namespace}/${pod} exists in ${story.clusters.length} clusters (${story.clusters.join(', ')}); pick one with --cluster <name>`);
-  }
+  const story = await withReportEngine(opts.out, async (engine) => {
+    // Without a window the story is the pod's latest day: say so when other clusters hold the same name on other days.
+    if (opts.cluster === undefined && !from && !to) assertOneCluster(namespace, pod, await clustersHolding(engine, namespace, pod));
+    return podStory(engine, namespace, pod, { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) });
+  });
+  assertOneCluster(namespace, pod, story.clusters);
   const text = opts.json ? JSON.stringify(story, null, 2) + '\n' : format === 'md' ? renderStoryMarkdown(story) : format === 'html' ? renderStoryHtml(story) : renderStoryTable(story);
   return { story, text };
 }

@@ -237,6 +237,24 @@ describe('explain', () => {
     expectUsageError(await cli.run(['explain', 'default/busybox', '--out', out]), /default\/busybox exists in 2 clusters \(seed-article, staging\); pick one with --cluster <name>/);
   });
 
+  it('a pod whose name is in another cluster on another day: listed too, not the latest day silently', async () => {
+    const days = path.join(dir, 'two-days');
+    await mkdir(days, { recursive: true });
+    for (const b of articleCaptures()) {
+      await writeFile(path.join(days, `a-${b.capturedAt}.json.gz`), gzipBundle(b));
+      const later = new Date(Date.parse(b.capturedAt) + 3 * 86_400_000).toISOString();
+      await writeFile(path.join(days, `b-${later}.json.gz`), gzipBundle({ ...b, cluster: 'later', capturedAt: later }));
+    }
+    const o = path.join(dir, 'two-days-out');
+    expect((await cli.run(['analyze', days, '--out', o])).code).toBe(0);
+    expectUsageError(await cli.run(['explain', 'default/busybox', '--out', o]), /default\/busybox exists in 2 clusters \(later, seed-article\); pick one with --cluster <name>/);
+    const seed = await cli.run(['explain', 'default/busybox', '--out', o, '--cluster', 'seed-article', '--json']);
+    expect(JSON.parse(seed.stdout)).toMatchObject({ clusters: ['seed-article'], captures: 2, from: '2020-02-03T00:00:00.000Z' });
+    // a window that holds one cluster only needs no --cluster
+    const windowed = await cli.run(['explain', 'default/busybox', '--out', o, '--from', '2020-02-03', '--json']);
+    expect(JSON.parse(windowed.stdout)).toMatchObject({ clusters: ['seed-article'], captures: 2 });
+  });
+
   it('--cluster picks one; the page-cache column is filled where the cause is page cache', async () => {
     const r = await cli.run(['explain', 'default/busybox', '--out', out, '--cluster', 'staging', '--json']);
     expect(r.code).toBe(0);
