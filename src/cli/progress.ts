@@ -50,7 +50,7 @@ export function phaseProgress(opts: PhaseProgressOptions = {}): PhaseProgress {
         current = { phase, done, total, started: startedAt ?? now() };
         if (tty) {
           current.bar = new cliProgress.SingleBar(
-            { format: `${phase.padEnd(10)} [{bar}] {value}/{total} ${UNIT[phase] ?? ''} {eta_formatted}`, stream: stream as NodeJS.WriteStream, hideCursor: true, etaBuffer: 50 },
+            { format: `${phase.padEnd(10)} [{bar}] {value}/{total} ${UNIT[phase] ?? ''} {duration_formatted}`, stream: stream as NodeJS.WriteStream, hideCursor: true },
             cliProgress.Presets.shades_classic,
           );
           current.bar.start(total, done);
