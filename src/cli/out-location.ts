@@ -94,7 +94,7 @@ export async function packableFiles(inputs: readonly string[]): Promise<string[]
 
 function packHint(inputs: readonly string[], files: readonly string[]): string {
   const folder = inputs.length === 1 && !isS3Location(inputs[0]!) ? inputs[0]! : '<folder>';
-  return `they look hand-collected (${files.map((f) => path.relative('.', f) || f).join(', ')}): run memgap pack ${folder} --cluster <name> --node <name> first, then analyze the bundle it writes`;
+  return `the files there look hand-collected (${files.map((f) => path.relative('.', f) || f).join(', ')}): run memgap pack ${folder} --cluster <name> --node <name> first, then analyze the bundle it writes`;
 }
 
 /** The error for inputs holding no capture bundle at all. */
@@ -122,5 +122,5 @@ export async function assertSomeBundles(inputs: readonly string[], refs: readonl
   for (const ref of refs) if (await looksLikeBundle(ref)) return;
   const loose = await packableFiles(inputs);
   const named = loose.length > 0 ? loose : refs.slice(0, 5).map((r) => path.join(r.store.location, r.key));
-  throw new UsageError(`no capture bundle under ${inputs.join(' ')}: ${refs.length} JSON file(s) of another tool; ${packHint(inputs, named)}`);
+  throw new UsageError(`no capture bundle under ${inputs.join(' ')} (${refs.length === 1 ? 'its JSON file is' : `its ${refs.length} JSON files are`} another tool's output); ${packHint(inputs, named)}`);
 }

@@ -181,13 +181,13 @@ describe('an --out without memgap tables, inputs without captures', () => {
     // summary JSON is picked up as a *.json input: still not a capture
     await copyFile(path.join(REAL, 'kubelet-stats-summary_k8s-1.18_docker-20.10.8_systemd.json'), path.join(loose, 'summary.json'));
     const r = await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]);
-    expectUsageError(r, /no capture bundle under .*incident.*run memgap pack .*incident --cluster <name> --node <name> first/);
-    expect(r.stderr).toMatch(/stats\.txt/);
+    expectUsageError(r, /no capture bundle under .*incident \(its JSON file is another tool's output\); the files there look hand-collected \(.*: run memgap pack .*incident --cluster <name> --node <name> first/);
+    for (const f of ['cgroup/memory.stat', 'stats.txt', 'summary.json']) expect(r.stderr).toContain(f);
     expect(existsSync(path.join(dir, 'incident-out'))).toBe(false);
 
     // only loose text files and a memory.stat: no *.json input at all
     await rm(path.join(loose, 'summary.json'));
-    expectUsageError(await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]), /run memgap pack/);
+    expectUsageError(await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]), /no capture bundle under .*incident; the files there look hand-collected \(.*stats\.txt\): run memgap pack/);
   });
 });
 
