@@ -25,7 +25,11 @@ import type { ObjectStore } from '../src/store/port.js';
 
 export interface AgentBenchResult {
   cpuMsPerCapture: number;
-  /** The agent process's maxRSS (getrusage): its highest RSS from start to the last capture. */
+  /**
+   * The agent process's peak RSS from start to the last capture: VmHWM of /proc/self/status, the
+   * high-water mark of its own address space. Not getrusage's maxRSS: Linux carries into a spawned
+   * child the RSS its parent had at fork time, so maxRSS reads at least the bench process's RSS.
+   */
   peakRssMiB: number;
   /** RSS of the agent process once its code is loaded, before the first capture. */
   baselineRssMiB: number;
@@ -45,7 +49,7 @@ interface AgentRoleConfig {
 }
 
 /** A /stats/summary for the fake pods, with the blocks a real kubelet sends per pod and container. */
-function syntheticSummary(pods: FakePod[], at: string): string {
+export function syntheticSummary(pods: FakePod[], at: string): string {
   const psi = { full: { total: 0, avg10: 0, avg60: 0, avg300: 0 }, some: { total: 0, avg10: 0, avg60: 0, avg300: 0 } };
   const mem = (usage: number, ws: number, rss: number) => ({ time: at, usageBytes: usage, workingSetBytes: ws, rssBytes: rss, pageFaults: 31074, majorPageFaults: 0, psi });
   const cpu = { time: at, usageNanoCores: 1234567, usageCoreNanoSeconds: 987654321, psi };
@@ -121,6 +125,17 @@ export async function benchAgentCapture(options: { agentEntry: string; pods?: nu
   }
 }
 
+/** VmHWM (kB) of /proc/self/status; getrusage's maxRSS where /proc is not there. */
+export function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 /** A store that takes every PUT and keeps nothing: the batch is built, its upload costs nothing here. */
 const discardStore: ObjectStore = {
   location: 'discard',
@@ -163,8 +178,7 @@ export async function runBenchAgentRole(configFile: string): Promise<AgentBenchR
   const used = process.cpuUsage(before);
   return {
     cpuMsPerCapture: Math.round(((used.user + used.system) / 1000 / role.captures) * 100) / 100,
-    // maxRSS is in KiB on Linux.
-    peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    peakRssMiB: mib(peakRssBytes()),
     baselineRssMiB: mib(baselineRss),
     bundleBytes,
   };
