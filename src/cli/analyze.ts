@@ -12,7 +12,7 @@ import { openStore } from '../store/open-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { assertSomeBundles, assertWritableOut } from './out-location.js';
 import { phaseProgress, type PhaseProgress } from './progress.js';
-import { printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
+import { gapCoverage, printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
 
 export interface AnalyzeCommandResult {
   summary: AnalyzeSummary;
@@ -113,7 +113,7 @@ export function registerAnalyzeCommand(program: Command): void {
       printAnalyzeSummary(result, opts.out, json, top);
       if (!json) {
         // Bundles carry the Docker version, the tables do not: explanations name the formula era instead.
-        printTopGaps(top, () => undefined);
+        printTopGaps(top, () => undefined, top.length === 0 && result.summary.ingested > 0 ? await gapCoverage(opts.out) : undefined);
         printWhereThingsAre(opts.out, result.finish);
       }
       process.exitCode = result.exitCode;

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import type { HostFacts } from '../model/bundle.js';
 import type { DiscrepancyRow } from '../outputs/tables.js';
-import { localCopyFor, openQueryEngine } from '../query/engine.js';
 import { explainRow, mib } from '../reports/explain.js';
+import { withReportEngine } from '../reports/local-engine.js';
 import type { FinishSummary } from '../pipeline/finish.js';
 import { table } from './format.js';
 
@@ -23,24 +23,42 @@ const TOP_GAPS_SQL = (limit: number) => `
 
 /** The worst capture of each pod by gap. */
 export async function topGaps(outLocation: string, limit = 8): Promise<TopGap[]> {
-  const sql = TOP_GAPS_SQL(limit);
-  const copy = await localCopyFor(outLocation, sql);
-  const engine = await openQueryEngine(copy.root);
-  try {
-    const { rows } = await engine.query(sql);
-    return rows.map((r) => {
-      const { rank_in_pod: _rank, ...row } = r;
-      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date || v === null || typeof v !== 'object' || Array.isArray(v) ? v : String(v)])) as TopGap;
-    });
-  } finally {
-    await engine.close();
-    await copy.dispose();
-  }
+  const { rows } = await withReportEngine(outLocation, (engine) => engine.query(TOP_GAPS_SQL(limit)));
+  return rows.map((r) => {
+    const { rank_in_pod: _rank, ...row } = r;
+    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date || v === null || typeof v !== 'object' || Array.isArray(v) ? v : String(v)])) as TopGap;
+  });
 }
 
-export function printTopGaps(top: readonly TopGap[], hostOf: (node: string) => HostFacts | undefined): void {
+/** How many pods had each figure: why there may be no gap to rank. */
+export interface GapCoverage {
+  pods: number;
+  withTop: number;
+  withDocker: number;
+}
+
+const COVERAGE_SQL = `
+  select count(distinct cluster || '/' || namespace || '/' || pod) as pods,
+         count(distinct case when kubectl_top_bytes is not null then cluster || '/' || namespace || '/' || pod end) as with_top,
+         count(distinct case when docker_stats_bytes is not null then cluster || '/' || namespace || '/' || pod end) as with_docker
+  from discrepancy where level = 'pod'`;
+
+export async function gapCoverage(outLocation: string): Promise<GapCoverage> {
+  const { rows } = await withReportEngine(outLocation, (engine) => engine.query(COVERAGE_SQL));
+  const r = rows[0] ?? {};
+  return { pods: Number(r.pods ?? 0), withTop: Number(r.with_top ?? 0), withDocker: Number(r.with_docker ?? 0) };
+}
+
+/** The line printed instead of the table when no pod has a gap: which figure is missing, and where it comes from. */
+export function noGapLine(c: GapCoverage): string {
+  const what = `of ${c.pods} pod${c.pods === 1 ? '' : 's'}, ${c.withTop} had a kubectl top figure (kubelet /stats/summary or /metrics/resource, a pasted kubectl top) and ${c.withDocker} a docker stats figure (docker stats output, Docker Engine API stats)`;
+  const both = c.withTop > 0 && c.withDocker > 0 ? ', never the same pod in the same capture' : '';
+  return `No pod had both a kubectl top and a docker stats figure, so there is no gap to rank: ${what}${both}.`;
+}
+
+export function printTopGaps(top: readonly TopGap[], hostOf: (node: string) => HostFacts | undefined, coverage?: GapCoverage): void {
   if (top.length === 0) {
-    process.stdout.write('\nNo pod had both a kubectl top and a docker stats figure, so there is no gap to rank.\n');
+    process.stdout.write(`\n${coverage ? noGapLine(coverage) : 'No pod had both a kubectl top and a docker stats figure, so there is no gap to rank.'}\n`);
     return;
   }
   process.stdout.write('\nLargest kubectl top − docker stats gaps (pod rows, worst capture of each pod):\n\n');

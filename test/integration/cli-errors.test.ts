@@ -191,6 +191,20 @@ describe('an --out without memgap tables, inputs without captures', () => {
   });
 });
 
+describe('analyze with no gap to rank', () => {
+  it('says which figure was missing, pod by pod counts', async () => {
+    const only = path.join(dir, 'summary-only');
+    await mkdir(only, { recursive: true });
+    const summary = JSON.parse(await readFile(path.join(REAL, 'kubelet-stats-summary_k8s-1.18_docker-20.10.8_systemd.json'), 'utf8')) as { pods: unknown[] };
+    await writeFile(path.join(only, 'capture.json'), JSON.stringify({ schema: 'memgap.capture/v1', cluster: 'c', node: 'minikube', capturedAt: '2026-11-27T00:00:00Z', sources: { kubeletSummary: summary } }));
+    const r = await cli.run(['analyze', only, '--out', path.join(dir, 'summary-only-out')]);
+    expect(r.code).toBe(0);
+    // the summary's 15 pods all have a working set (kubectl top's figure); nothing from Docker
+    expect(summary.pods).toHaveLength(15);
+    expect(r.stdout).toContain('No pod had both a kubectl top and a docker stats figure, so there is no gap to rank: of 15 pods, 15 had a kubectl top figure (kubelet /stats/summary or /metrics/resource, a pasted kubectl top) and 0 a docker stats figure (docker stats output, Docker Engine API stats).');
+  });
+});
+
 describe('query is read-only', () => {
   it.each([
     ['COPY into the output itself', `copy (select 1) to '${'OUT'}/evil.csv'`],

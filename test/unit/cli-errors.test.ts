@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NoSourceError } from '../../src/agent/capture.js';
 import { InvalidSnapshotError, UsageError } from '../../src/errors.js';
 import { describeError, EXIT } from '../../src/cli/main.js';
+import { noGapLine } from '../../src/cli/top-gaps.js';
 
 /** A Node system error as fs throws it. */
 function fsError(code: string, syscall: string, path: string): Error {
@@ -37,5 +38,15 @@ describe('describeError: the exit code and the one line a user sees', () => {
     // a system error without a path (a socket) is not a path mistake
     expect(describeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', syscall: 'connect' }))).toMatchObject({ code: 3 });
     expect(describeError('a string')).toEqual({ code: 3, message: 'a string' });
+  });
+});
+
+describe('no gap to rank: the line says which figure was missing', () => {
+  it('counts pods with each figure, and says when both existed but never together', () => {
+    expect(noGapLine({ pods: 3, withTop: 3, withDocker: 0 })).toBe(
+      'No pod had both a kubectl top and a docker stats figure, so there is no gap to rank: of 3 pods, 3 had a kubectl top figure (kubelet /stats/summary or /metrics/resource, a pasted kubectl top) and 0 a docker stats figure (docker stats output, Docker Engine API stats).',
+    );
+    expect(noGapLine({ pods: 2, withTop: 1, withDocker: 1 })).toMatch(/of 2 pods, 1 had a kubectl top figure .* and 1 a docker stats figure .*, never the same pod in the same capture\.$/);
+    expect(noGapLine({ pods: 1, withTop: 0, withDocker: 1 })).toMatch(/: of 1 pod, 0 had/);
   });
 });
