@@ -5,7 +5,7 @@
  * when nothing could be packed.
  */
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -198,6 +198,32 @@ describe('memgap pack', () => {
     const other = await cli.run(['pack', folder, '--cluster', 'c', '--node', 'node02', '-o', out(folder)]);
     expect(other.code).toBe(0);
     expect(other.stdout).toContain('skipped nodes.txt: kubectl get nodes -o wide: no row for node node02 (ip-192-168-12-34.ap-northeast-1.compute.internal, ip-192-168-40-2.ap-northeast-1.compute.internal)');
+  });
+
+  it('a RHEL 7 node with Docker 1.13, grepped without a header in decimal units, packs and analyzes as raw usage', async () => {
+    const folder = path.join(dir, 'rhel7');
+    await cp(path.join(PASTED, 'rhel7-docker-1.13'), folder, { recursive: true });
+    await copyFile(path.join(PASTED, 'docker-version_1.13_rhel.txt'), path.join(folder, 'docker-version.txt'));
+    const p = await cli.run(['pack', folder, '--cluster', 'old', '--node', 'rhel7-node', '-o', out(folder)]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('dockerVersion 1.13.1 (docker-version.txt)');
+    expect(p.stdout).toContain('docker-stats.txt → docker stats table (no header in the paste (filtered through a pipe)');
+    const o = path.join(dir, 'rhel7-out');
+    expect((await cli.run(['analyze', out(folder), '--out', o])).code).toBe(0);
+    const q = await cli.run(['query', "select kubectl_top_bytes, docker_stats_bytes, docker_formula, gap_bytes, gap_page_cache_bytes, gap_rounding_bytes, gap_residual_bytes, cause from discrepancy where level = 'container'", '--out', o, '--json']);
+    // printed 495.2 MB = 495200000; S: usage 495206400 (the CLI showed it whole), working set = usage − 104857600 inactive file
+    expect(JSON.parse(q.stdout)).toEqual([
+      {
+        kubectl_top_bytes: 390348800,
+        docker_stats_bytes: 495200000,
+        docker_formula: 'raw-usage',
+        gap_bytes: 390348800 - 495200000,
+        gap_page_cache_bytes: 390348800 - 495206400,
+        gap_rounding_bytes: 495206400 - 495200000,
+        gap_residual_bytes: 0,
+        cause: 'page-cache',
+      },
+    ]);
   });
 
   it('when nothing can be packed, every skipped file is listed with its reason, then one error line, exit 2', async () => {
