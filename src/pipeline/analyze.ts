@@ -73,7 +73,7 @@ export interface AnalyzeOptions {
   limits?: Partial<InputLimits>;
   /** worker threads for ingest (default: up to 2, one per core; 0 = in this thread) */
   workers?: number;
-  /** objects per staging batch (default: inputs split evenly over the workers, at most 500) */
+  /** objects per staging batch (default: a quarter of each worker's share, at most 500) */
   chunkSize?: number;
   onProgress?: (done: number, total: number, outcome: IngestOutcome) => void;
   onPhase?: OnPhase;
@@ -101,7 +101,8 @@ export async function analyze(inputs: readonly InputRef[], out: ObjectStore, opt
   const url = options.workerScript ?? workerUrl();
   const local = out instanceof FsObjectStore && inputs.every((r) => r.store instanceof FsObjectStore);
   const workers = url && local ? Math.max(0, Math.min(options.workers ?? Math.min(2, os.availableParallelism()), inputs.length)) : 0;
-  const chunkSize = Math.max(1, options.chunkSize ?? Math.min(500, Math.ceil(inputs.length / Math.max(1, workers))));
+  // Four chunks per worker: a worker slowed by other load does not leave the other idle at the end.
+  const chunkSize = Math.max(1, options.chunkSize ?? Math.min(500, Math.ceil(inputs.length / Math.max(1, workers * 4))));
   const chunks: InputRef[][] = [];
   for (let i = 0; i < inputs.length; i += chunkSize) chunks.push(inputs.slice(i, i + chunkSize));
 
