@@ -52,8 +52,11 @@ const SQL_MISTAKE = /^(Parser|Binder|Catalog|Conversion|Permission|Invalid Input
 export function sqlUsageError(err: unknown): UsageError | undefined {
   if (!(err instanceof Error)) return undefined;
   const message = err.message.replace(/^Failed to extract statements: /, '');
-  if (!SQL_MISTAKE.test(message)) return undefined;
-  return new UsageError(`the SQL was refused: ${message.split('\n')[0]!.trim()}`);
+  const kind = SQL_MISTAKE.exec(message)?.[1];
+  if (kind === undefined) return undefined;
+  // Parser/Binder/Catalog/Permission: the statement itself; the others can come from values in the data too.
+  const lead = /^(Parser|Binder|Catalog|Permission|Not implemented)$/.test(kind) ? 'the SQL was refused' : 'the query failed';
+  return new UsageError(`${lead}: ${message.split('\n')[0]!.trim()}`);
 }
 
 async function lockDown(conn: DuckDBConnection, root: string): Promise<void> {

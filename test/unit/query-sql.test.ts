@@ -152,3 +152,10 @@ describe('read-only query engine', () => {
     expect(sqlUsageError('not an error')).toBeUndefined();
   });
 });
+
+describe('errors DuckDB raises while the query runs', () => {
+  it('a value the data cannot convert is "the query failed", not a refusal', () => {
+    expect(sqlUsageError(new Error("Conversion Error: Could not convert string 'x' to INT32"))?.message).toBe("the query failed: Conversion Error: Could not convert string 'x' to INT32");
+    expect(sqlUsageError(new Error('Binder Error: Referenced column "nope" not found'))?.message).toBe('the SQL was refused: Binder Error: Referenced column "nope" not found');
+  });
+});
