@@ -94,7 +94,7 @@ export async function packableFiles(inputs: readonly string[]): Promise<string[]
 
 function packHint(inputs: readonly string[], files: readonly string[]): string {
   const folder = inputs.length === 1 && !isS3Location(inputs[0]!) ? inputs[0]! : '<folder>';
-  return `the files there look hand-collected (${files.map((f) => path.relative('.', f) || f).join(', ')}): run memgap pack ${folder} --cluster <name> --node <name> first, then analyze the bundle it writes`;
+  return `memgap pack reads hand-collected output like ${files.map((f) => path.relative('.', f) || f).join(', ')}: run memgap pack ${folder} --cluster <name> --node <name> first, then analyze the bundle it writes`;
 }
 
 /** The error for inputs holding no capture bundle at all. */
@@ -105,11 +105,15 @@ export async function noCaptureError(inputs: readonly string[]): Promise<UsageEr
   return new UsageError(`no capture bundle under ${where} (memgap analyze reads *.json / *.json.gz captures written by memgap agent or memgap pack)`);
 }
 
-/** Does a local `.json` input hold a memgap capture at all? (Both schema ids carry this prefix.) */
+/**
+ * Does a local input that is not gzip hold a memgap capture at all? (Both schema ids carry this
+ * prefix.) A `.json` in a folder, or any file named on the command line (`analyze stats.txt`).
+ */
 async function looksLikeBundle(ref: InputRef): Promise<boolean> {
-  if (isS3Location(ref.store.location) || !ref.key.endsWith('.json')) return true;
+  if (isS3Location(ref.store.location) || ref.key.endsWith('.gz')) return true;
   const bytes = await ref.store.getBytes(ref.key).catch(() => null);
   if (bytes === null || bytes.length > LOOSE_MAX_BYTES) return true;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return true; // gzip under another name
   return bytes.includes('"memgap.');
 }
 
@@ -122,5 +126,5 @@ export async function assertSomeBundles(inputs: readonly string[], refs: readonl
   for (const ref of refs) if (await looksLikeBundle(ref)) return;
   const loose = await packableFiles(inputs);
   const named = loose.length > 0 ? loose : refs.slice(0, 5).map((r) => path.join(r.store.location, r.key));
-  throw new UsageError(`no capture bundle under ${inputs.join(' ')} (${refs.length === 1 ? 'its JSON file is' : `its ${refs.length} JSON files are`} another tool's output); ${packHint(inputs, named)}`);
+  throw new UsageError(`no capture bundle under ${inputs.join(' ')} (${refs.length === 1 ? 'the file is' : `its ${refs.length} files are`} another tool's output); ${packHint(inputs, named)}`);
 }

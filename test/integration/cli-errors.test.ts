@@ -181,13 +181,16 @@ describe('an --out without memgap tables, inputs without captures', () => {
     // summary JSON is picked up as a *.json input: still not a capture
     await copyFile(path.join(REAL, 'kubelet-stats-summary_k8s-1.18_docker-20.10.8_systemd.json'), path.join(loose, 'summary.json'));
     const r = await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]);
-    expectUsageError(r, /no capture bundle under .*incident \(its JSON file is another tool's output\); the files there look hand-collected \(.*: run memgap pack .*incident --cluster <name> --node <name> first/);
+    expectUsageError(r, /no capture bundle under .*incident \(the file is another tool's output\); memgap pack reads hand-collected output like .*: run memgap pack .*incident --cluster <name> --node <name> first/);
     for (const f of ['cgroup/memory.stat', 'stats.txt', 'summary.json']) expect(r.stderr).toContain(f);
     expect(existsSync(path.join(dir, 'incident-out'))).toBe(false);
 
+    // a pasted file named on the command line
+    expectUsageError(await cli.run(['analyze', path.join(loose, 'stats.txt'), '--out', path.join(dir, 'incident-out')]), /no capture bundle under .*stats\.txt \(the file is another tool's output\); memgap pack reads hand-collected output like .*stats\.txt: run memgap pack .*stats\.txt --cluster/);
+
     // only loose text files and a memory.stat: no *.json input at all
     await rm(path.join(loose, 'summary.json'));
-    expectUsageError(await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]), /no capture bundle under .*incident; the files there look hand-collected \(.*stats\.txt\): run memgap pack/);
+    expectUsageError(await cli.run(['analyze', loose, '--out', path.join(dir, 'incident-out')]), /no capture bundle under .*incident; memgap pack reads hand-collected output like .*stats\.txt: run memgap pack/);
   });
 });
 
