@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { rawKey } from '../src/outputs/layout.js';
 import { analyze, resolveInputs, type Phase } from '../src/pipeline/analyze.js';
 import { finishPartitions } from '../src/pipeline/finish.js';
-import { ingestObject } from '../src/pipeline/ingest.js';
+import { ingestObjects } from '../src/pipeline/ingest.js';
 import { FsObjectStore } from '../src/store/fs-store.js';
 import { discrepancyRows } from '../src/analysis/discrepancy.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -57,7 +57,8 @@ async function benchCore(): Promise<void> {
   const dayStart = new Date('2026-11-27T00:00:00Z');
   const captures = Array.from({ length: 20 }, (_, i) => gzipBundle(renderCapture('bench', node, new Date(dayStart.getTime() + i * 60_000), dayStart, 3000)));
   const input = new MemoryObjectStore();
-  for (const [i, c] of captures.entries()) await input.put(`raw/c${i}.json.gz`, c);
+  const keys = captures.map((_, i) => `raw/c${i}.json.gz`);
+  for (const [i, c] of captures.entries()) await input.put(keys[i]!, c);
   const json = gunzipSync(captures[0]!);
   const rounds = 7;
   const perRound = captures.length;
@@ -70,7 +71,8 @@ async function benchCore(): Promise<void> {
     const f = (performance.now() - t) / perRound;
     const out = new MemoryObjectStore();
     t = performance.now();
-    for (let i = 0; i < perRound; i++) await ingestObject(input, `raw/c${i}.json.gz`, out);
+    // As the ingest Lambda does it: the 20 objects as one staging batch (one file per table).
+    await ingestObjects(input, keys, out, { statistics: false, fixedEncodings: true });
     const e = (performance.now() - t) / perRound;
     if (r > 0) {
       floor.push(f);
@@ -82,7 +84,7 @@ async function benchCore(): Promise<void> {
   console.log('== core: one 110-pod node capture (220 app + 110 pause containers), all eight sources ==');
   console.log(`capture: ${captures[0]!.length} B gzip, ${json.length} B JSON`);
   console.log(`floor   gunzip + JSON.parse          ${f.toFixed(2)} ms/capture  (${(1000 / f).toFixed(0)} captures/s)`);
-  console.log(`memgap  ingest end to end (Parquet)  ${e.toFixed(2)} ms/capture  (${(1000 / e).toFixed(0)} captures/s, one core)`);
+  console.log(`memgap  ingest end to end (staging)  ${e.toFixed(2)} ms/capture  (${(1000 / e).toFixed(0)} captures/s, one core; 20 objects as one staging batch, SNAPPY)`);
   console.log(`ratio   ${(e / f).toFixed(2)}× the floor (target ≤ 2×)`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   // The rows every ingest must write, built once outside the timing: writing them alone is the

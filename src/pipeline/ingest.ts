@@ -185,12 +185,17 @@ export async function ingestChunk(task: ChunkTask, onObject?: (o: IngestOutcome)
   const outcomes: IngestOutcome[] = [];
   // Read the next object while this one is analysed: the store's latency hides behind the CPU work.
   let next = refs(0);
-  for (let i = 0; i < task.refs.length; i++) {
-    const read = (await next)!;
-    next = refs(i + 1);
-    const o = await stageObject(read, staging, out);
-    outcomes.push(o);
-    onObject?.(o);
+  try {
+    for (let i = 0; i < task.refs.length; i++) {
+      const read = (await next)!;
+      next = refs(i + 1);
+      const o = await stageObject(read, staging, out);
+      outcomes.push(o);
+      onObject?.(o);
+    }
+  } catch (err) {
+    await staging.abort();
+    throw err;
   }
   const staged = await staging.finish();
   return { outcomes, staged, partitions: [...staging.partitions.values()] };

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { dtOf, stagingKey } from '../outputs/layout.js';
 import { ParquetStream, type WriteOptions } from '../outputs/parquet.js';
@@ -106,6 +106,16 @@ export class StagingWriter {
 
   get captures(): number {
     return this.seen.size;
+  }
+
+  /** Drops what was staged (a failed batch): temp files removed, nothing published. */
+  async abort(): Promise<void> {
+    for (const { file } of this.streams.values()) {
+      if (!file) continue;
+      closeSync(file.fd);
+      await rm(file.tmp, { force: true });
+    }
+    this.streams.clear();
   }
 
   /** Encodes the last row groups and puts every file; returns the keys written. */
