@@ -155,7 +155,8 @@ async function compactPartition(conn: DuckDBConnection, work: WorkDir, table: Co
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
   try {
-    const result = await conn.run(localCompactionSql({ table, dt, cluster, staging, existing, target: tmp }));
+    const existingColumns = existing ? (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${readFilesSql([existing])}`)).getRowObjectsJS().map((r) => String(r.column_name)) : undefined;
+    const result = await conn.run(localCompactionSql({ table, dt, cluster, staging, existing, target: tmp, ...(existingColumns ? { existingColumns } : {}) }));
     const rows = Number(result.rowsChanged);
     await rename(tmp, target);
     await work.publish(key);

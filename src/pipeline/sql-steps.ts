@@ -90,6 +90,8 @@ export interface LocalCompaction {
   staging: readonly string[];
   /** the partition's current data.parquet, or null */
   existing: string | null;
+  /** its columns, when known (a column of the contract it lacks reads as NULL) */
+  existingColumns?: readonly string[];
   target: string;
   /** Parquet options of the written file */
   rowGroupRows?: number;
@@ -98,8 +100,12 @@ export interface LocalCompaction {
 /** DuckDB: the COPY of one partition's rows (current file ∪ new staging captures) to `target`. */
 export function localCompactionSql(c: LocalCompaction): string {
   const contract = contractColumns(c.table);
-  // No file yet: an empty relation with the staging files' column types.
-  const existing = `(SELECT ${contract.join(', ')} FROM ${readFilesSql(c.existing ? [c.existing] : c.staging)}${c.existing ? '' : ' WHERE false'})`;
+  // No file yet: an empty relation with the staging files' column types. A file written before a
+  // column was added to the contract reads that column as NULL.
+  const has = (n: string) => !c.existingColumns || c.existingColumns.includes(n);
+  const existing = c.existing
+    ? `(SELECT ${contract.map((n) => (has(n) ? n : `NULL AS ${n}`)).join(', ')} FROM ${readFilesSql([c.existing])})`
+    : `(SELECT ${contract.join(', ')} FROM ${readFilesSql(c.staging)} WHERE false)`;
   const where = `staged.dt = ${sqlLiteral(c.dt)} AND staged.cluster = ${sqlLiteral(c.cluster)}`;
   const sql = fill(pipelineSql('compact-local'), {
     existing,

@@ -4,7 +4,7 @@
  * read back once. Real parts: demo captures through the real ingest into a real folder, DuckDB
  * reading the files back.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -125,6 +125,30 @@ describe('local compaction (DuckDB)', () => {
     await compactStaging(store);
     expect(await perCapture('discrepancy')).toEqual(once);
     expect(await staged()).toEqual([]);
+  });
+  it('a partition file written before a column joined the contract: its rows read that column as NULL', async () => {
+    const list = captures(2);
+    const keys = await putCaptures(list);
+    await ingestObjects(store, [keys[0]!], store);
+    await compactStaging(store);
+    // Rewrite the file without oom_kill_count, as an older memgap would have written it.
+    const file = path.join(dir, 'discrepancy', `dt=${DT}`, 'cluster=demo', 'data.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * EXCLUDE (oom_kill_count) FROM read_parquet('${file}')) TO '${file}.old' (FORMAT parquet)`);
+    await rename(`${file}.old`, file);
+    await ingestObjects(store, [keys[1]!], store);
+    await compactStaging(store);
+    const rows = (await con.runAndReadAll(`SELECT node, count(*) AS n, count(oom_kill_count) AS with_counter FROM read_parquet('${file}') GROUP BY node ORDER BY node`)).getRowObjectsJS();
+    con.closeSync();
+    db.closeSync();
+    const expected = list.map((b) => (captureRowsOf(b, DEFAULT_LIMITS) as CaptureRows).discrepancy);
+    expect(rows).toEqual(
+      [
+        { node: list[0]!.node, n: BigInt(expected[0]!.length), with_counter: 0n },
+        { node: list[1]!.node, n: BigInt(expected[1]!.length), with_counter: BigInt(expected[1]!.filter((r) => r.oom_kill_count !== null).length) },
+      ].sort((a, b) => a.node.localeCompare(b.node)),
+    );
   });
 });
 
