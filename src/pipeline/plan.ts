@@ -20,6 +20,7 @@
  * 10 minutes; the template test checks it). Every step is idempotent (MERGE WHEN NOT MATCHED,
  * trends MERGE replacing the day, OPTIMIZE), so a redelivered or re-planned step changes nothing.
  */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { arrivalHour, dtOf, stagingOf } from '../outputs/layout.js';
@@ -27,6 +28,7 @@ import type { TableName } from '../outputs/tables.js';
 import { ClusterName } from '../model/bundle.js';
 import { ICEBERG_TABLES, optimizeSql, vacuumSql } from '../query/athena-tables.js';
 import type { ObjectStore } from '../store/port.js';
+import { S3ObjectStore } from '../store/s3-store.js';
 import { COMPACTED_TABLES } from './sql-steps.js';
 
 const Dt = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dt must be YYYY-MM-DD');
@@ -89,12 +91,34 @@ export function dedupIdOf(m: StepMessage): string {
   return `${m.step}_${m.dt}_${m.cluster}`;
 }
 
-/** Clusters with staging files in the given arrival hours (listed from either staged table). */
+/** The `cluster=<c>/` "folders" under a prefix: one ListObjectsV2 with Delimiter per page of clusters, not per file. */
+async function* clusterFolders(store: S3ObjectStore, prefix: string): AsyncIterable<string> {
+  let token: string | undefined;
+  do {
+    const page = await store.client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: store.prefix + prefix, Delimiter: '/', ContinuationToken: token }));
+    for (const p of page.CommonPrefixes ?? []) {
+      const m = /\/cluster=([^/]+)\/$/.exec(p.Prefix ?? '');
+      if (m) yield m[1]!;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/**
+ * Clusters with staging files in the given arrival hours (either staged table). On S3 the listing
+ * stops at the cluster folders: a day is 50 requests however many files the hour holds (at 10,000
+ * nodes an hour holds thousands).
+ */
 export async function stagedClusters(store: ObjectStore, arrivals: readonly string[]): Promise<string[]> {
   const clusters = new Set<string>();
   for (const table of COMPACTED_TABLES) {
     for (const arrival of arrivals) {
-      for await (const o of store.list(`staging/${table}/arrival=${arrival}/`)) {
+      const prefix = `staging/${table}/arrival=${arrival}/`;
+      if (store instanceof S3ObjectStore) {
+        for await (const c of clusterFolders(store, prefix)) clusters.add(c);
+        continue;
+      }
+      for await (const o of store.list(prefix)) {
         const s = stagingOf(o.key);
         if (s) clusters.add(s.cluster);
       }
