@@ -6,7 +6,8 @@ try {
   cli = await import('../dist/cli.mjs');
 } catch (err) {
   if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli.mjs')) throw err;
-  const root = new URL('..', import.meta.url).pathname;
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('..', import.meta.url));
   process.stderr.write(`memgap: ${root}dist/cli.mjs is missing: run \`npm install\` (or \`npm run build\`) in ${root}\n`);
   process.exit(3);
 }
