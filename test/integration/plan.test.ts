@@ -93,6 +93,8 @@ beforeAll(async () => {
     STEPS_QUEUE_URL: sqs.queueUrl(QUEUE),
     ATHENA_WORKGROUP: athena.workGroup,
     ATHENA_DATABASE: athena.database,
+    // The middy middleware resets the level to the initial one on every invocation.
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   // Previous hour (05) of the 06:10 run: clusters a and b (b in one table only); c staged at 04, z at 06.
   await stage('samples', '2026-11-30T05', 'a');
