@@ -310,7 +310,8 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
   const instance = await DuckDBInstance.create(':memory:');
   const conn: DuckDBConnection = await instance.connect();
   await conn.run(`SET TimeZone = 'UTC'`);
-  await conn.run(`ATTACH ':memory:' AS awsdatacatalog`);
+  // On disk in the work folder: a scale run's tables (millions of rows) stay compressed and out of RAM.
+  await conn.run(`ATTACH ${quoteLit(path.join(work, 'catalog.duckdb'))} AS awsdatacatalog`);
   await conn.run(`CREATE SCHEMA awsdatacatalog.${database}`);
   await conn.run(`USE awsdatacatalog.${database}`);
 
