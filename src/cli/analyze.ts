@@ -1,15 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { InputLimits } from '../limits.js';
-import { analyze, resolveInputs, type AnalyzeSummary, type OnPhase, type Partition, type Phase } from '../pipeline/analyze.js';
+import { analyze, resolveInputs, type AnalyzeSummary, type Phase } from '../pipeline/analyze.js';
 import { finishPartitions, type FinishSummary } from '../pipeline/finish.js';
-import { partitionPrefix } from '../outputs/layout.js';
-import { FsObjectStore } from '../store/fs-store.js';
 import { openStore } from '../store/open-store.js';
-import type { ObjectStore } from '../store/port.js';
 import { assertSomeBundles, assertWritableOut } from './out-location.js';
 import { phaseProgress, type PhaseProgress } from './progress.js';
 import { gapCoverage, printTopGaps, printWhereThingsAre, topGaps, type TopGap } from './top-gaps.js';
@@ -46,39 +40,11 @@ export async function runAnalyze(inputs: string[], outLocation: string, opts: { 
   try {
     const summary = await analyze(refs, out, { limits: opts.limits ?? {}, onPhase });
     // analyze() compacted every staging file there was (leftovers of a killed run included).
-    const finish = out instanceof FsObjectStore ? await finishPartitions(out, summary.partitions, { onPhase, compact: false }) : await finishThroughMirror(out, summary.partitions, onPhase);
+    // An s3:// output without Athena: finish builds trends and reports on a local mirror and uploads them.
+    const finish = await finishPartitions(out, summary.partitions, { onPhase, compact: false });
     return { summary, finish, exitCode: summary.quarantined > 0 ? 1 : 0 };
   } finally {
     progress.end();
-  }
-}
-
-/** The tables the trends and report SQL read for one (dt, cluster). */
-const MIRRORED_TABLES = ['samples', 'discrepancy', 'trends_daily'] as const;
-
-/**
- * Trends and reports for an `s3://` output without Athena: the touched (dt, cluster) partitions
- * are mirrored into a temp folder (DuckDB here has no httpfs), finished there with the same SQL,
- * and the trends_daily files and report files it wrote are uploaded under the same keys.
- */
-export async function finishThroughMirror(out: ObjectStore, partitions: readonly Partition[], onPhase: OnPhase): Promise<FinishSummary> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'memgap-finish-'));
-  try {
-    const local = new FsObjectStore(root);
-    for (const { dt, cluster } of partitions) {
-      for (const table of MIRRORED_TABLES) {
-        for await (const o of out.list(partitionPrefix(table, dt, cluster))) {
-          if (o.key.endsWith('.parquet')) await local.put(o.key, await out.getBytes(o.key));
-        }
-      }
-    }
-    const finish = await finishPartitions(local, partitions, { onPhase, compact: false });
-    for (const d of finish.days) {
-      for (const key of [...(d.trendsKey ? [d.trendsKey] : []), ...d.reportKeys]) await out.put(key, await local.getBytes(key));
-    }
-    return finish;
-  } finally {
-    await rm(root, { recursive: true, force: true });
   }
 }
 
