@@ -9,7 +9,6 @@
 import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Context, S3Event, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactSteps, logger as compactLogger } from '../../functions/compact.js';
 import { dailySteps, logger as dailyLogger } from '../../functions/daily.js';
@@ -22,7 +21,6 @@ import path from 'node:path';
 import { plainValue } from '../../src/cli/query.js';
 import { compactStaging } from '../../src/pipeline/compact.js';
 import { ingestObjects } from '../../src/pipeline/ingest.js';
-import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
 import { openQueryEngine } from '../../src/query/engine.js';
 import { bindParams, loadNamedQueries } from '../../src/query/named.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
@@ -30,6 +28,7 @@ import type { StepMessage } from '../../src/pipeline/plan.js';
 import { openAthenaEngine, type AthenaEngineOptions, type AthenaQueryEngine } from '../../src/query/athena.js';
 import { icebergCreateSql, icebergLocation, ICEBERG_TABLES } from '../../src/query/athena-tables.js';
 import { startAthenaStandin, stagingHiveTables, type AthenaStandin } from './helpers/athena-standin.js';
+import { fifoStepsEvent, lambdaContext, sqsEvent as sqsEvent2 } from './helpers/lambda-events.js';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 
 const RAW = 'memgap-raw-at';
@@ -47,54 +46,9 @@ const rawKeyOf = (t: string) => `raw/cluster=it/node=${NODE}/dt=${t.slice(0, 10)
 const bundle = (t: string) => gzipSync(JSON.stringify({ schema: 'memgap.capture/v1', cluster: 'it', node: NODE, capturedAt: t, host: { cgroupVersion: 2, cgroupDriver: 'cgroupfs' }, sources: { kubeletSummary: summary } }));
 const putRaw = (key: string, body: Buffer) => s3.client.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
 
-function sqsEvent(messages: Array<{ id: string; keys: string[] }>): SQSEvent {
-  const notification = (keys: string[]): S3Event => ({
-    Records: keys.map((key, i) => ({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'eu-west-1',
-      eventTime: '2026-06-26T10:15:00.000Z',
-      eventName: 'ObjectCreated:Put',
-      userIdentity: { principalId: 'AWS:AROAEXAMPLE:agent' },
-      requestParameters: { sourceIPAddress: '10.0.1.23' },
-      responseElements: { 'x-amz-request-id': `REQ${i}`, 'x-amz-id-2': 'example' },
-      s3: { s3SchemaVersion: '1.0', configurationId: 'memgap-raw-created', bucket: { name: RAW, ownerIdentity: { principalId: 'A3EXAMPLE' }, arn: `arn:aws:s3:::${RAW}` }, object: { key: encodeS3EventKey(key), size: 1, eTag: 'e', sequencer: `00${i}` } },
-    })),
-  });
-  return { Records: messages.map(({ id, keys }) => ({ messageId: id, receiptHandle: `rh-${id}`, body: JSON.stringify(notification(keys)), attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1782468900001' }, messageAttributes: {}, md5OfBody: 'x', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-at-ingest', awsRegion: 'eu-west-1' })) };
-}
-
-/** A FIFO delivery of steps, as Lambda hands it to the compact function. */
-function stepsEvent(steps: StepMessage[]): SQSEvent {
-  return {
-    Records: steps.map((s, i) => ({
-      messageId: `step-${i}`,
-      receiptHandle: `rh-step-${i}`,
-      body: JSON.stringify(s),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AROAEXAMPLE:memgap-at-plan', ApproximateFirstReceiveTimestamp: '1782468900001', SequenceNumber: String(i + 1), MessageGroupId: 'cluster' in s ? s.cluster : '_tables', MessageDeduplicationId: `d${i}` },
-      messageAttributes: {},
-      md5OfBody: 'x',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-at-steps.fifo',
-      awsRegion: 'eu-west-1',
-    })),
-  };
-}
-
-const ctx = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'memgap-at-ingest',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:memgap-at-ingest',
-  memoryLimitInMB: '1769',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-  logGroupName: '/aws/lambda/memgap-at-ingest',
-  logStreamName: '2026/06/26/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 300_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const sqsEvent = (messages: Array<{ id: string; keys: string[] }>) => sqsEvent2(RAW, messages);
+const stepsEvent = (steps: StepMessage[]) => fifoStepsEvent(steps);
+const ctx = () => lambdaContext('ingest', 300_000, 1769);
 
 const at = (iso: string) => () => new Date(iso);
 function ingestDeps(prefix: string, hooks: Partial<IngestDeps> = {}): IngestDeps {

@@ -5,15 +5,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Context, S3Event, SQSEvent } from 'aws-lambda';
 import { batchKey } from '../../src/outputs/layout.js';
 import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
 import { compactStaging } from '../../src/pipeline/compact.js';
 import { localCopyFor, openQueryEngine } from '../../src/query/engine.js';
-import { encodeS3EventKey } from '../../src/pipeline/s3-events.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
 import { S3ObjectStore } from '../../src/store/s3-store.js';
 import { depsFromEnv, ingestBatch, logger, type IngestDeps } from '../../functions/ingest.js';
+import { lambdaContext, s3Notification as s3NotificationOf, sqsEvent as sqsEventOf } from './helpers/lambda-events.js';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 
 /**
@@ -42,56 +41,9 @@ async function putRaw(key: string, body: Buffer | string): Promise<void> {
   await s3.client.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
 }
 
-/** An S3 notification exactly as S3 sends it: the key form-encoded (space → `+`, `=` → `%3D`). */
-function s3Notification(keys: string[], encode = true): S3Event {
-  return {
-    Records: keys.map((key, i) => ({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'eu-west-1',
-      eventTime: '2026-06-26T10:15:00.000Z',
-      eventName: 'ObjectCreated:Put',
-      userIdentity: { principalId: 'AWS:AROAEXAMPLE:agent' },
-      requestParameters: { sourceIPAddress: '10.0.1.23' },
-      responseElements: { 'x-amz-request-id': `REQ${i}`, 'x-amz-id-2': 'example' },
-      s3: {
-        s3SchemaVersion: '1.0',
-        configurationId: 'memgap-raw-created',
-        bucket: { name: RAW, ownerIdentity: { principalId: 'A3EXAMPLE' }, arn: `arn:aws:s3:::${RAW}` },
-        object: { key: encode ? encodeS3EventKey(key) : key, size: 1, eTag: 'e', sequencer: `00${i}` },
-      },
-    })),
-  };
-}
-function sqsEvent(messages: Array<{ id: string; keys: string[] }>): SQSEvent {
-  return {
-    Records: messages.map(({ id, keys }) => ({
-      messageId: id,
-      receiptHandle: `rh-${id}`,
-      body: JSON.stringify(s3Notification(keys)),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1782468900000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1782468900001' },
-      messageAttributes: {},
-      md5OfBody: 'x',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:memgap-it-ingest',
-      awsRegion: 'eu-west-1',
-    })),
-  };
-}
-const ctx = (remainingMs = 60_000): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'memgap-it-ingest',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:memgap-it-ingest',
-  memoryLimitInMB: '512',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-  logGroupName: '/aws/lambda/memgap-it-ingest',
-  logStreamName: '2026/06/26/[$LATEST]abc',
-  getRemainingTimeInMillis: () => remainingMs,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const s3Notification = (keys: string[], encode = true) => s3NotificationOf(RAW, keys, encode);
+const sqsEvent = (messages: Array<{ id: string; keys: string[] }>) => sqsEventOf(RAW, messages);
+const ctx = (remainingMs = 60_000) => lambdaContext('ingest', remainingMs);
 
 /** The ingest instant every test uses: staging arrival hour 2026-06-26T10. */
 const NOW = new Date('2026-06-26T10:20:00Z');

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from './helpers/lambda-events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingKey } from '../../src/outputs/layout.js';
 import { arrivalsOfDay, planSteps, queueEntries, StepMessage } from '../../src/pipeline/plan.js';
@@ -50,20 +51,7 @@ const inputFor = (kind: string, time: string) => {
   return transform({ ...scheduled, time }, rule.schedule.inputTransformer);
 };
 
-const ctx = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'memgap-it-plan',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:memgap-it-plan',
-  memoryLimitInMB: '256',
-  awsRequestId: 'a1b2c3d4-0000-4000-8000-000000000001',
-  logGroupName: '/aws/lambda/memgap-it-plan',
-  logStreamName: '2026/11/30/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 120_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const ctx = () => lambdaContext('plan', 120_000, 256);
 
 let s3: S3rverHandle;
 let athena: AthenaStandin;
