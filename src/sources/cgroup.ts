@@ -18,10 +18,12 @@ const SOURCE = 'cgroups' as const;
  * bad entry is reported with its own index; file names are read with `Object.hasOwn`, so a file
  * called `__proto__` or `constructor` is never looked up through the prototype.
  */
-const CgroupEntryInput = z.object({
-  path: z.string().min(1).max(4096),
-  files: z.record(z.string(), z.string()),
-});
+const CgroupEntryInput = z.compile(
+  z.object({
+    path: z.string().min(1).max(4096),
+    files: z.record(z.string(), z.string()),
+  }),
+);
 
 function fail(path: string, reason: string): never {
   throw new InvalidSnapshotError({ source: SOURCE, path, reason });

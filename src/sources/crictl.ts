@@ -103,6 +103,8 @@ export const CrictlStats = z.object({
   stats: z.array(ContainerStats).nullish(),
 });
 export type CrictlStats = z.infer<typeof CrictlStats>;
+/** Compiled once: zod's generated fast path, the runtime parser (same errors) for what it rejects. */
+const compiledStats = z.compile(CrictlStats);
 
 function fail(path: string, reason: string): never {
   throw new InvalidSnapshotError({ source: SOURCE, path, reason });
@@ -129,7 +131,7 @@ export const parseCrictlStats: SourceParser = (input, ctx) => {
   if (Array.isArray(rawStats) && rawStats.length > ctx.limits.maxContainers) {
     fail('stats', `${rawStats.length} containers exceed the limit of ${ctx.limits.maxContainers} per capture`);
   }
-  const stats = parseOrThrow(CrictlStats, input, SOURCE);
+  const stats = parseOrThrow(compiledStats, input, SOURCE);
   const samples: Sample[] = [];
   for (const s of stats.stats ?? []) {
     const labels = s.attributes.labels;
