@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { partitionPrefix } from '../outputs/layout.js';
+import { compactedKey } from '../outputs/layout.js';
 import { columnsOf, TABLES } from '../outputs/tables.js';
 import type { QueryEngine } from '../query/engine.js';
 import { DUCKDB_TYPE, viewSql } from '../query/views.js';
@@ -22,9 +22,8 @@ import { pipelineStatement, stringLiteral } from './sql.js';
 /** The series key of trends_daily: one row per (level, node, namespace, pod, pod_uid, container) and day. */
 export const SERIES_KEY = ['level', 'node', 'namespace', 'pod', 'pod_uid', 'container'] as const;
 
-export function trendsKey(dt: string, cluster: string): string {
-  return `${partitionPrefix('trends_daily', dt, cluster)}data.parquet`;
-}
+/** The one file of a (dt, cluster) partition of trends_daily in a local output folder. */
+export const trendsKey = (dt: string, cluster: string): string => compactedKey('trends_daily', dt, cluster);
 
 /** The Athena-dialect SELECT of one day's trends_daily rows (contract columns, contract order). */
 export function trendsSelectSql(dt: string, cluster: string): string {
