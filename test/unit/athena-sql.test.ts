@@ -91,6 +91,7 @@ describe('the dialect checker catches what Athena would reject', () => {
     ['SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY a ORDER BY b) = 1', 'QUALIFY'],
     ['SELECT a, count(*) FROM t GROUP BY ALL', 'GROUP BY ALL'],
     ['SELECT * EXCLUDE (a) FROM t', 'EXCLUDE'],
+    ['SELECT bytes / 1048576 AS mib FROM t', 'division by an integer literal'],
   ])('%s → %s', (sql, what) => {
     expect(dialectProblems(sql).map((p) => p.what).join()).toContain(what);
   });

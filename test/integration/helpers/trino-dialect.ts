@@ -155,6 +155,12 @@ export const DUCKDB_ONLY_SYNTAX: ReadonlyArray<[RegExp, string]> = [
   [/\bUSING\s+SAMPLE\b/i, 'USING SAMPLE (Trino: TABLESAMPLE)'],
 ];
 
+/**
+ * Written the same, computed differently: an integer divided by an integer literal truncates in
+ * Trino and not in DuckDB, so every division by a literal is written with a float literal (`3600e0`).
+ */
+export const SEMANTIC_TRAPS: ReadonlyArray<[RegExp, string]> = [[/\/\s*\d+(?![\d.eE])/, 'division by an integer literal (Trino truncates, DuckDB does not): write it as a float literal, e.g. 1048576e0']];
+
 /** The code of a statement: strings and comments blanked (same length, so offsets still hold). */
 export function codeOnly(sql: string): string {
   return sqlSegments(sql)
@@ -194,5 +200,6 @@ export function dialectProblems(sql: string, known: Iterable<string> = []): Dial
     else if (!(name in TRINO_FUNCTIONS) && !extra.has(name)) out.push({ what: `function ${name}() is not in the checked Trino list`, fix: 'check trino.io/docs and add it to TRINO_FUNCTIONS' });
   }
   for (const [re, what] of DUCKDB_ONLY_SYNTAX) if (re.test(code)) out.push({ what: `DuckDB-only syntax: ${what}`, fix: 'rewrite in Trino SQL' });
+  for (const [re, what] of SEMANTIC_TRAPS) if (re.test(code)) out.push({ what: `differs between engines: ${what}`, fix: 'write it so both engines compute the same' });
   return out;
 }
