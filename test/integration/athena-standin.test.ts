@@ -122,6 +122,13 @@ describe('SELECT through the real client', () => {
     await e.close();
   });
 
+  it("answers as Trino where DuckDB would not: NULL through greatest/least/concat, integer division, max_by's NULL", async () => {
+    const e = engine();
+    const r = await e.query(`SELECT greatest(1, NULL) AS g, least(2, 1, NULL) AS l, greatest(3, 4) AS g2, concat('a', NULL) AS c, concat('a', 'b') AS c2, 5 / 2 AS d, 5 / 2e0 AS f, max_by(x, y) AS mb FROM (VALUES (NULL, 1), (2, 0)) AS t(x, y)`);
+    expect(r.rows).toEqual([{ g: null, l: null, g2: 4, c: null, c2: 'ab', d: 2, f: 2.5, mb: null }]);
+    await e.close();
+  });
+
   it('polls GetQueryExecution with a growing, capped backoff while the query runs', async () => {
     const waits: number[] = [];
     const slow = await startAthenaStandin({ s3Directory: s3.directory, bucket: BUCKET, hiveTables: [EVENTS], runningPolls: 6 });

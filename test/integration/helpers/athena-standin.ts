@@ -297,6 +297,35 @@ function listPartitionFiles(dir: string, suffix: string): { file: string; parts:
 
 const S3RVER_SUFFIX = '._S3rver_object';
 
+/**
+ * Trino's answers where DuckDB's differ for the same text: greatest/least/concat return NULL when an
+ * argument is NULL, max_by/min_by keep a NULL x, `/` on integers truncates (SET integer_division).
+ * Each becomes a NULL-propagating macro (2 to 6 arguments) or DuckDB's *_null aggregate.
+ */
+const TRINO_SEMANTICS: ReadonlyArray<[RegExp, string]> = [
+  [/\bgreatest\s*\(/gi, 'trino_greatest('],
+  [/\bleast\s*\(/gi, 'trino_least('],
+  [/\bconcat\s*\(/gi, 'trino_concat('],
+  [/\bmax_by\s*\(/gi, 'arg_max_null('],
+  [/\bmin_by\s*\(/gi, 'arg_min_null('],
+];
+function trinoSemanticsMacros(): string[] {
+  const overloads = (fn: string) =>
+    [2, 3, 4, 5, 6]
+      .map((n) => {
+        const args = Array.from({ length: n }, (_, i) => `a${i}`);
+        return `(${args.join(', ')}) AS CASE WHEN ${args.map((a) => `${a} IS NULL`).join(' OR ')} THEN NULL ELSE ${fn}(${args.join(', ')}) END`;
+      })
+      .join(', ');
+  return ['greatest', 'least', 'concat'].map((fn) => `CREATE TEMP MACRO trino_${fn}${overloads(fn)}`);
+}
+/** Athena SQL → what the stand-in runs: the project's dialect layer, then Trino's NULL and division rules. */
+function standinSql(sql: string): string {
+  return sqlSegments(trinoToDuckDb(sql))
+    .map((seg) => (seg.code ? TRINO_SEMANTICS.reduce((t, [re, to]) => t.replace(re, to), seg.text) : seg.text))
+    .join('');
+}
+
 export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<AthenaStandin> {
   const database = opts.database ?? 'memgap_test';
   const workGroup = opts.workGroup ?? 'memgap-test';
@@ -314,6 +343,8 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
   await conn.run(`ATTACH ${quoteLit(path.join(work, 'catalog.duckdb'))} AS awsdatacatalog`);
   await conn.run(`CREATE SCHEMA awsdatacatalog.${database}`);
   await conn.run(`USE awsdatacatalog.${database}`);
+  await conn.run('SET integer_division = true');
+  for (const m of trinoSemanticsMacros()) await conn.run(m);
 
   const hiveDir = (t: HiveTable) => path.join(opts.s3Directory, opts.bucket, ...t.keyPrefix.split('/').filter(Boolean));
 
@@ -381,7 +412,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     for (const k of target.partitionKeys) {
       const eq = new RegExp(`\\b${t}\\.${k}\\s*=\\s*${s2}\\.${k}\\b|\\b${s2}\\.${k}\\s*=\\s*${t}\\.${k}\\b`, 'i');
       if (!eq.test(tail[2]!)) continue;
-      const r = await conn.runAndReadAll(`SELECT DISTINCT CAST(${k} AS VARCHAR) AS v FROM (${trinoToDuckDb(sub.body)}) AS src`);
+      const r = await conn.runAndReadAll(`SELECT DISTINCT CAST(${k} AS VARCHAR) AS v FROM (${standinSql(sub.body)}) AS src`);
       out.set(k, new Set(r.getRowObjectsJS().map((row) => String(row.v))));
     }
     return out;
@@ -526,7 +557,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
       const where = at >= 0 ? sql.slice(at + 5).replace(/;\s*$/, '') : 'true';
       const used = new Set((codeOnly(where).toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []).filter((w) => !['and', 'or', 'not', 'in', 'between', 'is', 'null', 'true', 'false'].includes(w)));
       for (const w of used) if (!t.partitionKeys.includes(w)) throw new AthenaFailure(`INVALID_ARGUMENTS: OPTIMIZE: only partition columns may be used in the WHERE clause (got ${w})`);
-      const r = await conn.runAndReadAll(`SELECT DISTINCT ${t.partitionKeys.join(', ')} FROM ${database}.${t.name} WHERE ${trinoToDuckDb(where)}`);
+      const r = await conn.runAndReadAll(`SELECT DISTINCT ${t.partitionKeys.join(', ')} FROM ${database}.${t.name} WHERE ${standinSql(where)}`);
       const selected = new Set(r.getRowObjectsJS().map((row) => JSON.stringify(t.partitionKeys.map((k) => row[k]))));
       const b = await bytesScanned(sql, { table: t.name, filter: (parts) => selected.has(JSON.stringify(t.partitionKeys.map((k) => parts[k] ?? null))) });
       x.bytesScanned = b.total;
@@ -540,7 +571,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     const b = await bytesScanned(sql, undefined, target && keyword === 'MERGE' ? { table: target.name, values: await mergeTargetValues(sql, target) } : undefined);
     let reader;
     try {
-      reader = await conn.runAndReadAll(trinoToDuckDb(sql));
+      reader = await conn.runAndReadAll(standinSql(sql));
     } catch (err) {
       throw new AthenaFailure(athenaReason(err instanceof Error ? err.message : String(err)));
     }
