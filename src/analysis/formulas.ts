@@ -27,9 +27,12 @@ export function interpretLimit(raw: number | 'max'): number | 'unlimited' {
   return raw;
 }
 
-/** Reads a key from a memory.stat map, preferring the hierarchical `total_` key on v1. */
-function v1(stat: Readonly<Record<string, number>>, key: string): number | null {
-  const total = stat[`total_${key}`];
+/**
+ * Reads a key from a memory.stat map, preferring the hierarchical `total_` key on v1. Both names
+ * are spelled out by the caller: a name built per lookup would be a new string to hash each time.
+ */
+function v1(stat: Readonly<Record<string, number>>, totalKey: `total_${string}`, key: string): number | null {
+  const total = stat[totalKey];
   if (total !== undefined) return total;
   const local = stat[key];
   return local === undefined ? null : local;
@@ -63,13 +66,13 @@ export function cgroupQuantities(stat: Readonly<Record<string, number>>, version
     return {
       usage,
       workingSet: usage === null ? null : workingSet(usage, key(stat, 'total_inactive_file')),
-      rss: v1(stat, 'rss'),
-      cache: v1(stat, 'cache'),
-      activeFile: v1(stat, 'active_file'),
-      inactiveFile: v1(stat, 'inactive_file'),
-      shmem: v1(stat, 'shmem'),
-      mappedFile: v1(stat, 'mapped_file'),
-      swap: v1(stat, 'swap'),
+      rss: v1(stat, 'total_rss', 'rss'),
+      cache: v1(stat, 'total_cache', 'cache'),
+      activeFile: v1(stat, 'total_active_file', 'active_file'),
+      inactiveFile: v1(stat, 'total_inactive_file', 'inactive_file'),
+      shmem: v1(stat, 'total_shmem', 'shmem'),
+      mappedFile: v1(stat, 'total_mapped_file', 'mapped_file'),
+      swap: v1(stat, 'total_swap', 'swap'),
       kernel: files.kmemUsage ?? null,
       limit: files.limit ?? hierarchicalLimit(stat),
     };

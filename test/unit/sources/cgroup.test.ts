@@ -228,6 +228,41 @@ describe('parseCgroups: memory.stat text format', () => {
   it('rejects counters above 2^53-1 (precision)', () => {
     expect(rejection(() => parse('anon 9007199254740992')).reason).toMatch(/2\^53-1/);
   });
+  it('long values on the kernel spelling: the ≥ 2^62 limit sentinel kept, other keys above 2^53-1 refused, a key with a tab still malformed', () => {
+    expect(parse('hierarchical_memory_limit 9223372036854771712\nanon 1').stat?.['hierarchical_memory_limit']).toBe(9223372036854771712);
+    const big = rejection(() => parse('anon 1\nfile 18446744073709551615'));
+    expect(big.path).toBe('cgroups[0].files["memory.stat"] line 2');
+    expect(big.reason).toBe('file value 18446744073709551615 is above 2^53-1: it cannot be held exactly');
+    // 19 digits after a key holding a tab: not `key value` (the key must be one word)
+    expect(rejection(() => parse('anon 1\nhier\tlimit 9223372036854771712')).reason).toMatch(/expected "key value"/);
+  });
+  it('a file reads the same whatever was read before (keys remembered from the last file are only a shortcut)', () => {
+    const stats = [
+      'anon 1\nfile 2\nshmem 3\n',
+      'anon 4\nfile 5\n',
+      'file 7\nanon 6\nshmem 8\nslab 9\n',
+      'anon 1\nfile 2\nanon 3\n',
+      '12 1\nanon 2\n',
+      'anon 10\nfil 11\n',
+      'ano 10\nfile 11\n',
+    ];
+    const outcome = (stat: string) => {
+      try {
+        return { stat: { ...parse(stat).stat } };
+      } catch (err) {
+        return { error: (err as InvalidSnapshotError).toJSON() };
+      }
+    };
+    const alone = stats.map(outcome);
+    for (const [i, stat] of stats.entries()) {
+      for (const before of stats) {
+        outcome(before);
+        expect(outcome(stat)).toEqual(alone[i]);
+      }
+    }
+    expect(alone[2]).toEqual({ stat: { file: 7, anon: 6, shmem: 8, slab: 9 } });
+    expect(alone[3]!.error?.reason).toMatch(/duplicate key "anon"/);
+  });
   it('keeps __proto__ and constructor keys inert', () => {
     const s = parse('__proto__ 5\nconstructor 6\nanon 1\n');
     expect(s.stat?.['__proto__']).toBe(5);
@@ -275,5 +310,12 @@ describe('cgroupIdentity (paths that are not pod cgroups are kept with what is k
     expect(cgroupIdentity('/kubepods/burstable')).toEqual({ level: 'pod', podUid: null, containerId: null });
     expect(cgroupIdentity('/system.slice/kubelet.service')).toEqual({ level: 'pod', podUid: null, containerId: null });
     expect(cgroupIdentity(`/system.slice/crio-conmon-${CID}.scope`).level).toBe('pod');
+  });
+  it('a path asked again gives the same (frozen) identity: one parse per path, shared by every capture of the node', () => {
+    const path = `/kubepods/pod12/${CID}`;
+    const first = cgroupIdentity(path);
+    expect(cgroupIdentity(path)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toEqual({ level: 'container', podUid: '12', containerId: CID });
   });
 });

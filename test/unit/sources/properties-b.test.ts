@@ -185,6 +185,26 @@ describe('cgroups parser contract', () => {
     expect(seen.ok).toBeGreaterThan(0);
     expect(seen.rejected).toBeGreaterThan(0);
   });
+  it('a file set reads the same whatever was read before it (the parser remembers the last keys and paths only as a shortcut)', () => {
+    const outcome = (x: unknown) => {
+      try {
+        return { samples: parseCgroups(x, ctx).map((s) => ({ ...s, stat: s.stat && { ...s.stat } })) };
+      } catch (err) {
+        if (!(err instanceof InvalidSnapshotError)) throw err;
+        return { error: err.toJSON() };
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 3 }), fc.array(entry, { minLength: 1, maxLength: 3 }), (x, before) => {
+        const alone = outcome(x);
+        outcome(before);
+        expect(outcome(x)).toEqual(alone);
+        outcome(x);
+        expect(outcome(x)).toEqual(alone);
+      }),
+      RUNS,
+    );
+  });
   it('memory.stat keys named __proto__/constructor stay data in a null-prototype map', () => {
     // keys that signal no cgroup v1 (cache, total_*), so a v2 file set stays consistent
     const key = fc.oneof(nastyKey, fc.stringMatching(/^[a-z_]{1,10}$/)).filter((k) => k !== 'cache' && !k.startsWith('total_'));
