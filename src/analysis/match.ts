@@ -35,9 +35,23 @@ interface ContainerRef {
  */
 function fullIdsOf(samples: readonly Sample[]): Map<string, string[]> {
   const ids = new Set<string>();
-  for (const s of samples) if (s.identity.containerId && s.identity.level === 'container') ids.add(s.identity.containerId);
-  const sorted = [...ids].sort();
+  let length = -1;
+  let oneLength = true;
+  for (const s of samples) {
+    const id = s.identity.containerId;
+    if (!id || s.identity.level !== 'container') continue;
+    ids.add(id);
+    if (length === -1) length = id.length;
+    else if (id.length !== length) oneLength = false;
+  }
   const out = new Map<string, string[]>();
+  // The usual capture: every source gave full ids (all 64 characters). Distinct ids of one length
+  // are never prefixes of one another, so each stands for itself and nothing needs sorting.
+  if (oneLength) {
+    for (const id of ids) out.set(id, [id]);
+    return out;
+  }
+  const sorted = [...ids].sort();
   for (let i = 0; i < sorted.length; i++) {
     const x = sorted[i]!;
     const full: string[] = [];
@@ -61,9 +75,9 @@ export function matchSamples(samples: readonly Sample[]): Entity[] {
     if (id.podUid && id.namespace && id.pod) {
       uidByName.set(`${id.namespace}/${id.pod}`, id.podUid);
       podNames.set(id.podUid, { namespace: id.namespace, pod: id.pod });
-      const uids = uidsByPod.get(id.pod) ?? new Set<string>();
-      uids.add(id.podUid);
-      uidsByPod.set(id.pod, uids);
+      const uids = uidsByPod.get(id.pod);
+      if (uids) uids.add(id.podUid);
+      else uidsByPod.set(id.pod, new Set([id.podUid]));
     }
   }
   const uidOfPodAlone = (pod: string): string | undefined => {
@@ -160,7 +174,7 @@ export function matchSamples(samples: readonly Sample[]): Entity[] {
       entities.set(key, entity);
     }
     entity.ambiguousId ||= ambiguous;
-    mergeIdentity(entity.identity, { ...id, podUid, container: id.level === 'pod' ? null : container, isPause });
+    mergeIdentity(entity.identity, id, podUid, id.level === 'pod' ? null : container, isPause);
     const names = podUid ? podNames.get(podUid) : undefined;
     if (names) {
       entity.identity.namespace ??= names.namespace;
@@ -222,15 +236,19 @@ function inferSandboxes(entities: Map<string, Entity>): void {
   }
 }
 
-function mergeIdentity(into: Identity, from: Identity): void {
+/**
+ * Fills what `into` does not know from `from`; podUid, container and isPause may be given as
+ * resolved by the caller instead of `from`'s own (no copy of `from` per sample to say so).
+ */
+function mergeIdentity(into: Identity, from: Identity, podUid = from.podUid, container = from.container, isPause = from.isPause): void {
   into.namespace ??= from.namespace;
   into.pod ??= from.pod;
-  into.podUid ??= from.podUid;
+  into.podUid ??= podUid;
   if (into.level === 'container') {
-    into.container ??= from.container;
+    into.container ??= container;
     if (from.containerId && (!into.containerId || from.containerId.length > into.containerId.length)) into.containerId = from.containerId;
   }
   into.runtimeName ??= from.runtimeName;
   into.cgroupPath ??= from.cgroupPath;
-  into.isPause ||= from.isPause;
+  into.isPause ||= isPause;
 }

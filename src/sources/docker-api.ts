@@ -8,6 +8,7 @@ import { InvalidSnapshotError, parseOrThrow } from '../errors.js';
 import { cgroupQuantities, hierarchicalLimit, interpretLimit, UNLIMITED_THRESHOLD, type CgroupVersion } from '../analysis/formulas.js';
 import { makeSample, type MemoryQuantities, type Sample } from '../model/sample.js';
 import { parseDockershimName } from './identity.js';
+import { boundedMemo } from './memo.js';
 import { inertRecord } from './safe-json.js';
 import type { ParseContext, SourceParser } from './types.js';
 
@@ -91,6 +92,9 @@ function readLimit(raw: number | null | undefined, stat: Readonly<Record<string,
   return interpretLimit(raw);
 }
 
+/** A container's name comes back in every capture of its node: parsed once (memo.ts). */
+const dockershimNameOf = boundedMemo(parseDockershimName);
+
 /** Go's zero time: what the daemon sends for a container it could not read. */
 const GO_ZERO_TIME = /^0001-01-01T00:00:00(?:\.0+)?Z$/;
 
@@ -101,8 +105,8 @@ function sampleOf(r: DockerApiStatsResponse, index: number, ctx: ParseContext): 
   const usage = mem?.usage ?? null;
   const limit = readLimit(mem?.limit, stat);
   const memory = stat && cgroupVersion ? cgroupQuantities(stat, cgroupVersion, { usage, limit }) : { usage, limit };
-  const runtimeName = r.name ? r.name.replace(/^\//, '') : null;
-  const shim = runtimeName ? parseDockershimName(runtimeName) : null;
+  const runtimeName = r.name ? (r.name.startsWith('/') ? r.name.slice(1) : r.name) : null;
+  const shim = runtimeName ? dockershimNameOf(runtimeName) : null;
   return makeSample('docker-api', {
     sampledAt: r.read && !GO_ZERO_TIME.test(r.read) ? new Date(r.read) : null,
     identity: {
