@@ -49,7 +49,7 @@ const putRaw = (key: string, body: Buffer) => s3.client.send(new PutObjectComman
 
 const sqsEvent = (messages: Array<{ id: string; keys: string[] }>) => sqsEvent2(RAW, messages);
 const stepsEvent = (steps: StepMessage[]) => fifoStepsEvent(steps);
-const ctx = () => lambdaContext('ingest', 300_000, 1769);
+const ctx = () => lambdaContext('ingest', 120_000, 2048);
 
 const at = (iso: string) => () => new Date(iso);
 function ingestDeps(prefix: string, hooks: Partial<IngestDeps> = {}): IngestDeps {

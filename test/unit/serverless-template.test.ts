@@ -73,6 +73,13 @@ describe('packaged CloudFormation: functions and events', () => {
       expect(p.Environment.Variables).toMatchObject({ OUTPUT_BUCKET: 'memgap-ci-data', OUTPUT_PREFIX: '', ATHENA_WORKGROUP: { Ref: 'AthenaWorkGroup' }, ATHENA_DATABASE: { Ref: 'GlueDatabase' } });
     }
     expect(fns['memgap-ci-ingest']!.Environment.Variables).toMatchObject({ RAW_BUCKET: 'memgap-ci-raw', RAW_PREFIX: 'raw/' });
+    // docs/aws.md "Sizing": the fullest ingest batch at ≤ 50 % of memory and time; the step functions mostly wait on Athena.
+    expect(Object.fromEntries(FUNCTIONS.map((f) => [f, [fns[`memgap-ci-${f}`]!.MemorySize, fns[`memgap-ci-${f}`]!.Timeout]]))).toEqual({
+      ingest: [2048, 120],
+      plan: [256, 120],
+      compact: [256, 900],
+      daily: [1024, 900],
+    });
     expect(fns['memgap-ci-plan']!.Environment.Variables.STEPS_QUEUE_URL).toEqual({ Ref: 'StepsQueue' });
     expect(fns['memgap-ci-compact']!.Environment.Variables.DAILY_QUEUE_URL).toEqual({ Ref: 'DailyQueue' });
   });
