@@ -22,7 +22,7 @@ import { DEFAULT_BATCH_SIZE } from '../src/agent/batch.js';
 import { UsageError } from '../src/errors.js';
 import { ICEBERG_PROPERTIES, ICEBERG_TABLES, STAGED_TABLES, STAGING_PARTITION_KEYS, stagingGlueColumns, stagingTableName } from '../src/query/athena-tables.js';
 import { S3ObjectStore } from '../src/store/s3-store.js';
-import { startAthenaStandin, type AthenaStandin, type StandinExecution } from '../test/integration/helpers/athena-standin.js';
+import { startAthenaStandin, type StandinExecution } from '../test/integration/helpers/athena-standin.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../test/integration/helpers/s3rver.js';
 import { PRICES } from './prices.js';
 import { setSimulatedNow } from './scale/clock.js';
@@ -31,8 +31,9 @@ import { startSandbox, type LambdaSandbox } from './scale/lambda.js';
 import { extrapolate, messagesPerInvocation, MONTH_SECONDS, type Measured, type MeasuredAthena, type MeasuredFunction, type ScaleResult, type Settings } from './scale/model.js';
 import { startCountingProxy, type CountingProxy } from './scale/s3-counter.js';
 import { limitsOf, loadServerlessSettings } from './scale/serverless-config.js';
-import { fifoRecordOf, invocations, sqsRecordOf } from './scale/sqs.js';
-import { startSqsStandin, type SqsStandin } from './scale/sqs-standin.js';
+import { invocations, sqsRecordOf } from './scale/sqs.js';
+import { fifoStepsEvent } from '../test/integration/helpers/lambda-events.js';
+import { startSqsStandin, type SqsStandin } from '../test/integration/helpers/sqs-standin.js';
 
 const RAW = 'memgap-raw-scale';
 const DATA = 'memgap-data-scale';
@@ -52,12 +53,13 @@ interface Options {
   build: boolean;
   keep: boolean;
   docker: boolean;
+  markdown: boolean;
 }
 
-const USAGE = 'usage: npm run scale -- [--nodes 10000 | --nodes 100,1000,10000] [--json] [--from-measured prev.json] [--sim-nodes 20] [--sim-hours 2] [--sim-clusters 2] [--cluster-size 1000] [--batch 15] [--incidents-per-node-day 2] [--agent-restarts-per-node-month 2] [--docker] [--no-build] [--keep]';
+const USAGE = 'usage: npm run scale -- [--nodes 10000 | --nodes 100,1000,10000] [--json | --markdown] [--from-measured prev.json] [--sim-nodes 20] [--sim-hours 2] [--sim-clusters 2] [--cluster-size 1000] [--batch 15] [--incidents-per-node-day 2] [--agent-restarts-per-node-month 2] [--docker] [--no-build] [--keep]';
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { nodes: [10_000], json: false, simNodes: 20, simHours: 2, simClusters: 2, clusterSize: 1_000, batch: DEFAULT_BATCH_SIZE, incidentsPerNodeDay: 2, agentRestartsPerNodeMonth: 2, build: true, keep: false, docker: false };
+  const o: Options = { nodes: [10_000], json: false, simNodes: 20, simHours: 2, simClusters: 2, clusterSize: 1_000, batch: DEFAULT_BATCH_SIZE, incidentsPerNodeDay: 2, agentRestartsPerNodeMonth: 2, build: true, keep: false, docker: false, markdown: false };
   const numeric: Record<string, keyof Options> = {
     '--sim-nodes': 'simNodes',
     '--sim-hours': 'simHours',
@@ -70,6 +72,7 @@ export function parseOptions(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') o.json = true;
+    else if (a === '--markdown') o.markdown = true;
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--docker') o.docker = true;
@@ -98,9 +101,15 @@ const log = (opts: Options, text: string) => {
   if (!opts.json || process.env.MEMGAP_SCALE_DEBUG) process.stderr.write(`${text}\n`);
 };
 
-function measuredFunction(sb: LambdaSandbox, proxy: CountingProxy, idleCpuMs: number, athenaWaitMs = 0): MeasuredFunction {
+function measuredFunction(sb: LambdaSandbox, proxy: CountingProxy, idleCpuMs: number, athenaWaitMs = 0, perObjectLog?: RegExp): MeasuredFunction {
   const inv = sb.invocations.filter((i) => i.units >= 0);
+  // Log bytes: lines matching `perObjectLog` (one per object handled) apart from the rest (per invocation).
+  const lines = sb.logText().split('\n').filter(Boolean);
+  const perObjectBytes = perObjectLog ? lines.filter((l) => perObjectLog.test(l)).reduce((a, l) => a + l.length + 1, 0) : 0;
   return {
+    memPoints: inv.filter((i) => i.peakRssMiB !== null).map((i) => ({ units: i.units, peakMiB: i.peakRssMiB! })),
+    logPerObjectBytes: perObjectBytes,
+    logFixedBytes: (sb.logBytes() - perObjectBytes) / Math.max(1, sb.invocations.length),
     invocations: inv.length,
     cpuMs: inv.reduce((a, i) => a + i.cpuMs, 0),
     wallMs: inv.reduce((a, i) => a + i.wallMs, 0),
@@ -116,9 +125,9 @@ function measuredFunction(sb: LambdaSandbox, proxy: CountingProxy, idleCpuMs: nu
   };
 }
 
-/** Athena statistics of the statements run since `from`, split into staging / target bytes. */
-function athenaSince(athena: AthenaStandin, from: number): MeasuredAthena {
-  const ex: StandinExecution[] = athena.executions.slice(from).filter((e) => e.state === 'SUCCEEDED' || e.state === 'FAILED');
+/** Athena statistics of some statements, split into staging / target bytes. */
+function athenaOf(executions: readonly StandinExecution[]): MeasuredAthena {
+  const ex = executions.filter((e) => e.state === 'SUCCEEDED' || e.state === 'FAILED');
   const staging = new Set(STAGED_TABLES.map((t) => stagingTableName(t)));
   let stagingBytes = 0;
   let targetBytes = 0;
@@ -171,8 +180,7 @@ async function main(): Promise<number> {
     const { derived: _derived, ...common } = m as Record<string, unknown>;
     void _derived;
     const outs = opts.nodes.map((n) => present(extrapolate(m.input!, { nodes: n, clusterSize: a.clusterSize, agentRestartsPerNodeMonth: a.agentRestartsPerNodeMonth, rawDays: a.rawDays, tableDays: a.tableDays, stagingDays: a.stagingDays }, m.settings!), common));
-    if (opts.json) process.stdout.write(`${JSON.stringify(outs.length === 1 ? outs[0] : outs, null, 2)}\n`);
-    else for (const o of outs) printTable(o);
+    emit(opts, outs);
     return 0;
   }
   const started = Date.now();
@@ -207,8 +215,16 @@ async function main(): Promise<number> {
   const dataStore = () => new S3ObjectStore({ bucket: DATA, endpoint: harness.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS, checksums: 'WHEN_REQUIRED' });
   const sqs: SqsStandin = await startSqsStandin();
   // The SQS client sends to the queue URL's host, so the URLs point at the stand-in.
-  const STEPS_QUEUE = `${sqs.endpoint}/123456789012/memgap-steps-scale.fifo`;
-  const DAILY_QUEUE = `${sqs.endpoint}/123456789012/memgap-daily-scale.fifo`;
+  const STEPS_QUEUE = sqs.queueUrl('memgap-steps-scale.fifo');
+  const DAILY_QUEUE = sqs.queueUrl('memgap-daily-scale.fifo');
+  // Messages not yet handed to a function, per queue URL.
+  const taken = new Map<string, number>();
+  const take = (url: string) => {
+    const name = url.split('/').pop();
+    const from = taken.get(url) ?? 0;
+    taken.set(url, sqs.messages.length);
+    return sqs.messages.slice(from).filter((m) => m.queue === name);
+  };
   const athena = await startAthenaStandin({
     s3Directory: s3.directory,
     bucket: DATA,
@@ -335,7 +351,8 @@ async function main(): Promise<number> {
         capturesByStep.set(key, (capturesByStep.get(key) ?? 0) + o.captures);
       }
     }
-    const ingestMeasured = measuredFunction(ingest, proxies.ingest, ingestIdleCpuMs);
+    const ingestMeasured = measuredFunction(ingest, proxies.ingest, ingestIdleCpuMs, 0, /"message":"ingested"/);
+    ingestMeasured.logPerObjectBytes /= Math.max(1, records.length);
     ingestMeasured.invocations = batches.length;
     log(opts, `  ${batches.length} invocations, ${(ingestMeasured.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${ingestMeasured.maxRssMiB} MiB, ${staging.length} staging files`);
 
@@ -343,7 +360,9 @@ async function main(): Promise<number> {
     const plan = await sandbox('plan');
     const compact = await sandbox('compact');
     const arrivals = [...new Set(staging.map((s) => s.arrival))].sort();
-    const athenaBeforeCompact = athena.executions.length;
+    // Athena statements by the step that ran them (compact = hourly MERGE; optimize/vacuum = maintain).
+    const byStep: Record<'compact' | 'maintain' | 'daily', StandinExecution[]> = { compact: [], maintain: [], daily: [] };
+    const compactStepCpu: { kind: string; cpuMs: number; peakMiB: number | null }[] = [];
     let compactSteps = 0;
     let compactTargetNodeHours = 0;
     let compactStagingNodeHours = 0;
@@ -352,7 +371,7 @@ async function main(): Promise<number> {
     const stepsMessages = { compact: 0, daily: 0, optimize: 0, vacuum: 0, dailyForwarded: 0 };
     let stepsBytes = 0;
     const runSteps = async (at: number): Promise<void> => {
-      const msgs = sqs.take(STEPS_QUEUE);
+      const msgs = take(STEPS_QUEUE);
       for (const m of msgs) {
         const body = JSON.parse(m.body) as { step: keyof typeof stepsMessages; arrival?: string; cluster?: string };
         stepsMessages[body.step] = (stepsMessages[body.step] ?? 0) + 1;
@@ -366,10 +385,15 @@ async function main(): Promise<number> {
         }
         // One step per invocation: the steps of a group arrive one by one (an hour apart for compact).
         const before = athena.executions.length;
-        const event: SQSEvent = { Records: [fifoRecordOf(JSON.parse(m.body), m.groupId ?? 'g', new Date(at))] };
+        const event: SQSEvent = fifoStepsEvent([JSON.parse(m.body) as { step: string; cluster?: string }]);
         setSimulatedNow(at);
-        const inv = await compact.invoke(event, 1, at);
-        compactAthenaWait += athena.executions.slice(before).reduce((a, e) => a + e.engineMs, 0);
+        const inv = await compact.invoke(event, body.step === 'compact' ? 1 : -1, at);
+        const ran = athena.executions.slice(before);
+        if (body.step === 'compact') {
+          compactAthenaWait += ran.reduce((a, e) => a + e.engineMs, 0);
+          byStep.compact.push(...ran);
+        } else if (body.step === 'optimize' || body.step === 'vacuum') byStep.maintain.push(...ran);
+        compactStepCpu.push({ kind: body.step, cpuMs: inv.cpuMs, peakMiB: inv.peakRssMiB });
         if (inv.error) throw new Error(`compact invocation failed: ${inv.error}`);
         const failed = (inv.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures?.length ?? 0;
         if (failed > 0) throw new Error(`compact: step ${m.body} failed (see MEMGAP_SCALE_DEBUG=1)`);
@@ -389,44 +413,45 @@ async function main(): Promise<number> {
       if (inv.error) throw new Error(`plan invocation failed: ${inv.error}`);
       await runSteps(at + 1_000);
     }
-    const athenaCompact = athenaSince(athena, athenaBeforeCompact);
+    const athenaCompact = athenaOf(byStep.compact);
     const compactMeasured = measuredFunction(compact, proxies.compact, 0, compactAthenaWait);
     log(opts, `compaction: ${compactSteps} steps, ${athenaCompact.queries} Athena statements, ${(athenaCompact.stagingBytes / 1e6).toFixed(1)} MB staging + ${(athenaCompact.targetBytes / 1e6).toFixed(1)} MB target scanned`);
 
     // ---- 4. daily: plan at 01:25 the next day → daily steps (forwarded by compact) → daily function; maintain at 02:40
     const daily = await sandbox('daily');
-    const athenaBeforeDaily = athena.executions.length;
     let dailyWarm = false;
-    let athenaDailyFrom = -1;
-    const dailyPoints: { nodeHours: number; cpuMs: number }[] = [];
+    const dailyPoints: { nodeHours: number; nodes: number; cpuMs: number; peakMiB: number | null }[] = [];
     const dayAfter = start.getTime() + 86_400_000;
     for (const [kind, offsetMs] of [['daily', 85 * 60_000], ['maintain', 160 * 60_000]] as const) {
       const at = dayAfter + offsetMs;
       const inv = await runPlan(kind, at);
       if (inv.error) throw new Error(`plan (${kind}) failed: ${inv.error}`);
       await runSteps(at + 1_000);
-      for (const m of sqs.take(DAILY_QUEUE)) {
+      for (const m of take(DAILY_QUEUE)) {
         stepsMessages.dailyForwarded++;
-        const body = JSON.parse(m.body) as { cluster: string };
-        const event = { Records: [fifoRecordOf(body, m.groupId ?? 'g', new Date(at + 2_000))] };
+        const body = JSON.parse(m.body) as { step: string; cluster: string };
+        const event = fifoStepsEvent([body]);
         setSimulatedNow(at + 2_000);
         if (!dailyWarm) {
           // A cold first run (module init, JIT) is not what the month's runs cost: run it once more and keep the second (the step is idempotent).
           const w = await daily.invoke(event, -1, at + 2_000);
           if (w.error) throw new Error(`daily invocation failed: ${w.error}`);
           dailyWarm = true;
-          athenaDailyFrom = athena.executions.length;
         }
+        const before = athena.executions.length;
         const d = await daily.invoke(event, 1, at + 2_000);
+        byStep.daily.push(...athena.executions.slice(before));
         if (d.error) throw new Error(`daily invocation failed: ${d.error}`);
         const failed = (d.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures?.length ?? 0;
         if (failed > 0) throw new Error(`daily: step ${m.body} failed (see MEMGAP_SCALE_DEBUG=1)`);
-        dailyPoints.push({ nodeHours: (fleet.clusterNodes[body.cluster] ?? 0) * (minutes / 60), cpuMs: d.cpuMs });
+        const nodes = fleet.clusterNodes[body.cluster] ?? 0;
+        dailyPoints.push({ nodeHours: nodes * (minutes / 60), nodes, cpuMs: d.cpuMs, peakMiB: d.peakRssMiB });
       }
     }
     setSimulatedNow(null);
-    // The warm-up run's statements are left out, except the maintain steps' (OPTIMIZE, VACUUM), which ran after it.
-    const athenaDaily = athenaSince(athena, athenaDailyFrom >= 0 ? athenaDailyFrom : athenaBeforeDaily);
+    const athenaDaily = athenaOf(byStep.daily);
+    const athenaMaintain = athenaOf(byStep.maintain);
+    const maintainCpuMs = compactStepCpu.filter((c) => c.kind === 'optimize' || c.kind === 'vacuum').reduce((a, c) => a + c.cpuMs, 0);
     const dailySteps = dailyPoints.length;
     const dailyMeasured = measuredFunction(daily, proxies.daily, 0, athenaDaily.engineMs);
     log(opts, `daily: ${dailySteps} cluster-days, ${athenaDaily.queries} Athena statements, ${(athenaDaily.billedBytes / 1e6).toFixed(0)} MB billed`);
@@ -483,6 +508,10 @@ async function main(): Promise<number> {
       compactStagingNodeHours,
       athenaCompact,
       athenaDaily,
+      athenaMaintain,
+      maintainCpuMs,
+      optimizeSteps: stepsMessages.optimize,
+      vacuumSteps: stepsMessages.vacuum,
       dailySteps,
       dailyNodeHours: dailyPoints.reduce((a, p) => a + p.nodeHours, 0),
       dailyPoints,
@@ -499,7 +528,7 @@ async function main(): Promise<number> {
         plan: measured.plan,
         compact: { ...compactMeasured, steps: compactSteps, athena: athenaCompact },
         daily: { ...dailyMeasured, steps: dailySteps, athena: athenaDaily },
-        sqs: { stepsMessages, stepsBytes, standin: sqs.counts, notificationBytes },
+        sqs: { stepsMessages, stepsBytes, standinRequests: sqs.requests, notificationBytes },
         tableBytes,
         settings,
         assumptions: { monthDays: 30, capturesPerNodeMinute: 1, incidentsPerNodeDay: opts.incidentsPerNodeDay, node: opts.docker ? 'docker, cgroup v1 cgroupfs' : 'containerd, cgroup v2 systemd', ...fleetShape, tableCompression: compression, secondsPerMonth: MONTH_SECONDS },
@@ -507,9 +536,7 @@ async function main(): Promise<number> {
         input: measured,
     };
     const outs = opts.nodes.map((n) => present(extrapolate(measured, { ...fleetShape, nodes: n }, settings), common));
-    const out = outs.length === 1 ? outs[0]! : outs;
-    if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    else for (const o of outs) printTable(o);
+    emit(opts, outs);
     return 0;
   } finally {
     setSimulatedNow(null);
@@ -531,6 +558,25 @@ function dirBytes(dir: string): number {
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+type Presented = ReturnType<typeof present>;
+
+function emit(opts: Options, outs: Presented[]): void {
+  if (opts.json) process.stdout.write(`${JSON.stringify(outs.length === 1 ? outs[0] : outs, null, 2)}\n`);
+  else if (opts.markdown) process.stdout.write(markdown(outs));
+  else for (const o of outs) printTable(o);
+}
+
+/** The docs' table: one column per fleet size, one row per component, then the limits. */
+function markdown(outs: Presented[]): string {
+  const head = `| per node-month, USD | ${outs.map((o) => `${o.nodes.toLocaleString('en-US')} nodes`).join(' | ')} |`;
+  const sep = `|---|${outs.map(() => '---:').join('|')}|`;
+  const rows = outs[0]!.components.map((c, i) => `| ${c.name}${c.modelled ? ' *' : ''} | ${outs.map((o) => o.components[i]!.usdPerNodeMonth.toFixed(4)).join(' | ')} |`);
+  const total = `| **total** | ${outs.map((o) => `**${o.usdPerNodeMonth.toFixed(4)}**`).join(' | ')} |`;
+  const lhead = `| utilization at N | ${outs.map((o) => `${o.nodes.toLocaleString('en-US')} nodes`).join(' | ')} |`;
+  const lrows = outs[0]!.limits.map((l, i) => `| ${l.stage}${l.basis ? ' †' : ''} | ${outs.map((o) => o.limits[i]!.utilization.toFixed(3)).join(' | ')} |`);
+  return [head, sep, ...rows, total, '', lhead, sep, ...lrows, ''].join('\n');
+}
 
 /** One fleet size's answer: the figures of the issue's JSON shape, then what they came from. */
 function present(result: ScaleResult, common: Record<string, unknown>) {

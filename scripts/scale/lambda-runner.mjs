@@ -8,7 +8,7 @@
 // ingest hour decides the staging `arrival` partition). `Date` is shifted by that offset for the
 // invocation, as the parent shifts its own (s3rver checks request times against its clock).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 // Peak RSS of this process: VmHWM, the high-water mark of its own address space. getrusage's
@@ -20,6 +20,17 @@ const peakRssBytes = () => {
   } catch {}
   return process.resourceUsage().maxRSS * 1024;
 };
+// Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to the current RSS, so each invocation's own
+// peak is known too (what the memory fits use); the sandbox's peak is kept separately.
+const resetPeak = () => {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+};
+let sandboxPeak = 0;
 
 const RealDate = Date;
 let offset = 0;
@@ -58,6 +69,8 @@ process.on('message', async (msg) => {
     fail() {},
     succeed() {},
   };
+  sandboxPeak = Math.max(sandboxPeak, peakRssBytes());
+  const reset = resetPeak();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let result;
@@ -73,7 +86,9 @@ process.on('message', async (msg) => {
     id: msg.id,
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs: performance.now() - t0,
-    maxRssMiB: mib(peakRssBytes()),
+    // The invocation's own peak (when the high-water mark could be reset), and the sandbox's so far.
+    peakRssMiB: reset ? mib(peakRssBytes()) : null,
+    maxRssMiB: mib((sandboxPeak = Math.max(sandboxPeak, peakRssBytes()))),
     rssMiB: mib(process.memoryUsage.rss()),
     result: result === undefined ? null : JSON.parse(JSON.stringify(result)),
     error: error ?? null,

@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 export interface Invocation {
   cpuMs: number;
   wallMs: number;
+  /** The sandbox's peak RSS so far (Lambda's Max Memory Used), and this invocation's own (null if unknown). */
   maxRssMiB: number;
+  peakRssMiB: number | null;
+  /** Log bytes the sandbox had written when the invocation finished. */
+  logBytesAfter: number;
   /** what the event held (records, captures…), for per-unit fits */
   units: number;
   error: string | null;
@@ -25,6 +29,8 @@ export interface LambdaSandbox {
   invocations: Invocation[];
   /** Bytes written to stdout + stderr: the function's log lines. */
   logBytes(): number;
+  /** The log lines, for splitting by message. */
+  logText(): string;
   /** RSS once the bundle was loaded, before the first invocation. */
   initMaxRssMiB: number;
   /** `nowMs`: the simulated instant the invocation runs at (see lambda-runner.mjs). */
@@ -56,7 +62,11 @@ export async function startSandbox(options: { name: string; bundle: string; memo
   };
   const child: ChildProcess = fork(runnerPath(), [path.resolve(options.bundle), options.name, String(options.memorySize), String(options.timeout)], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
   let logBytes = 0;
-  child.stdout!.on('data', (c: Buffer) => (logBytes += c.length));
+  const logChunks: Buffer[] = [];
+  child.stdout!.on('data', (c: Buffer) => {
+    logBytes += c.length;
+    logChunks.push(c);
+  });
   child.stderr!.on('data', (c: Buffer) => {
     logBytes += c.length;
     if (process.env.MEMGAP_SCALE_DEBUG) process.stderr.write(c);
@@ -78,15 +88,16 @@ export async function startSandbox(options: { name: string; bundle: string; memo
     invocations: invocationsList,
     initMaxRssMiB: ready.maxRssMiB,
     logBytes: () => logBytes,
+    logText: () => Buffer.concat(logChunks).toString('utf8'),
     invoke(event, units, nowMs) {
       const id = next++;
       return new Promise((resolve, reject) => {
         const onExit = (code: number | null) => reject(new Error(`${options.name} sandbox exited with ${code} during an invocation`));
-        const onMessage = (m: { type: string; id: number; cpuMs: number; wallMs: number; maxRssMiB: number; error: string | null; result: unknown }) => {
+        const onMessage = (m: { type: string; id: number; cpuMs: number; wallMs: number; maxRssMiB: number; peakRssMiB: number | null; error: string | null; result: unknown }) => {
           if (m.type !== 'done' || m.id !== id) return;
           child.off('message', onMessage);
           child.off('exit', onExit);
-          const inv: Invocation = { cpuMs: m.cpuMs, wallMs: m.wallMs, maxRssMiB: m.maxRssMiB, units, error: m.error, result: m.result };
+          const inv: Invocation = { cpuMs: m.cpuMs, wallMs: m.wallMs, maxRssMiB: m.maxRssMiB, peakRssMiB: m.peakRssMiB, logBytesAfter: logBytes, units, error: m.error, result: m.result };
           invocationsList.push(inv);
           resolve(inv);
         };

@@ -34,6 +34,11 @@ export interface MeasuredFunction {
   units: number;
   maxUnits: number;
   logBytes: number;
+  /** Log bytes per invocation apart from per-object lines, and per object (ingest's one line per object). */
+  logFixedBytes: number;
+  logPerObjectBytes: number;
+  /** Each measured invocation's own peak RSS (MiB) against its units, for the memory fit. */
+  memPoints: { units: number; peakMiB: number }[];
   s3: Record<string, number>;
   s3BytesIn: number;
 }
@@ -81,12 +86,18 @@ export interface Measured {
   compactTargetNodeHours: number;
   compactStagingNodeHours: number;
   athenaCompact: MeasuredAthena;
+  /** The daily function's statements (trends MERGE, report queries). */
   athenaDaily: MeasuredAthena;
+  /** The maintain steps' statements (OPTIMIZE per cluster-day, VACUUM per table), run by the compact function, and its CPU for them. */
+  athenaMaintain: MeasuredAthena;
+  maintainCpuMs: number;
+  optimizeSteps: number;
+  vacuumSteps: number;
   /** Daily steps run (cluster-days) and the node-hours of data they covered. */
   dailySteps: number;
   dailyNodeHours: number;
   /** Each daily step's node-hours of data and the daily function's CPU ms for it (fit: fixed + per node-hour). */
-  dailyPoints: { nodeHours: number; cpuMs: number }[];
+  dailyPoints: { nodeHours: number; nodes: number; cpuMs: number; peakMiB: number | null }[];
   /** Steps-queue messages per cluster-hour (compact) and per cluster-day (daily, optimize) and per day (vacuum). */
   stepsMessages: { compact: number; daily: number; optimize: number; vacuum: number; dailyForwarded: number };
   stepsBytes: number;
@@ -265,7 +276,10 @@ export function extrapolate(m: Measured, fleet: Fleet, settings: Settings): Scal
   add('Lambda ingest: GB-seconds', ingestGbs, 'GB-s', ingestGbs * PRICES.lambda.arm64PerGbSecond);
   add('Lambda ingest: requests', ingestInvocationsN, 'invocations', ingestInvocationsN * PRICES.lambda.perRequest);
   limit('ingest: invocation duration / timeout', settings.ingest.timeout, ingestSecondsN, 's');
-  const ingestRssN = m.ingest.initRssMiB + (m.ingest.maxRssMiB - m.ingest.initRssMiB) * Math.max(1, safeDiv(capturesPerInvocationN, m.ingest.maxUnits));
+  // Memory: each invocation's own peak against its captures, fitted (fixed + per capture), at N's batch;
+  // never below the largest peak the run saw.
+  const ingestMemFit = fitLine(m.ingest.memPoints.map((p) => ({ x: p.units, y: p.peakMiB })));
+  const ingestRssN = m.ingest.memPoints.length > 0 ? Math.max(ingestMemFit.a + ingestMemFit.b * capturesPerInvocationN, capturesPerInvocationN >= m.ingest.maxUnits ? m.ingest.maxRssMiB : 0) : m.ingest.initRssMiB + (m.ingest.maxRssMiB - m.ingest.initRssMiB) * Math.max(1, safeDiv(capturesPerInvocationN, m.ingest.maxUnits));
   limit('ingest: peak memory / memorySize', settings.ingest.memorySize, ingestRssN * 1.048576, 'MB');
   limit('ingest: SQS batch payload / 6 MB', 6 * 1024 * 1024, perInvocation * messageBytes, 'bytes');
   if (settings.ingest.maxConcurrency !== undefined) limit('ingest: concurrent invocations / maximumConcurrency', settings.ingest.maxConcurrency, (ingestInvocationsN / MONTH_SECONDS) * ingestSecondsN, 'invocations');
@@ -349,7 +363,7 @@ export function extrapolate(m: Measured, fleet: Fleet, settings: Settings): Scal
   // Every statement is billed at least 10 MB: what the run billed per step is the floor, the scaled scan the estimate above it.
   const dailyBilledPerStepN = Math.max(dailyBilledPerStep, dailyQueriesPerStep * athenaBilledBytes(dailyScanPerStepN / Math.max(1, dailyQueriesPerStep), 'DML'));
   const dailyTb = (dailyStepsN * dailyBilledPerStepN) / PRICES.athena.bytesPerTb;
-  add('Athena: daily trends, report, OPTIMIZE, VACUUM', dailyTb, 'TB scanned', dailyTb * PRICES.athena.perTbScanned);
+  add('Athena: daily trends + report', dailyTb, 'TB scanned', dailyTb * PRICES.athena.perTbScanned);
   const dailyFit = fitLine(m.athenaDaily.points.map((p) => ({ x: p.bytes, y: p.ms })));
   const dailyAthenaSecondsN = (dailyQueriesPerStep * dailyFit.a + dailyFit.b * dailyScanPerStepN) / 1000;
   // The function's own CPU (report rendering, result paging) per step: fixed + per node-hour of the cluster-day.
@@ -359,11 +373,28 @@ export function extrapolate(m: Measured, fleet: Fleet, settings: Settings): Scal
   const dailyGbs = dailyStepsN * dailySecondsN * (settings.daily.memorySize / 1024);
   add('Lambda daily: GB-seconds + requests', dailyGbs, 'GB-s', dailyGbs * PRICES.lambda.arm64PerGbSecond + dailyStepsN * PRICES.lambda.perRequest);
   limit('daily: cluster-day step duration / timeout', settings.daily.timeout, dailySecondsN, 's', STANDIN_TIME_BASIS);
-  // Memory: the largest step's growth over the loaded sandbox, scaled by the cluster-day's size (pessimistic: report data is bounded by its top-N lists).
-  const largestDailyNodeHours = Math.max(0, ...m.dailyPoints.map((p) => p.nodeHours));
-  const dailyRssN = m.daily.initRssMiB + (m.daily.maxRssMiB - m.daily.initRssMiB) * Math.max(1, safeDiv(nodesPerClusterN * 24, largestDailyNodeHours));
+  // Memory: each step's own peak against its cluster's nodes (report rows grow with pods, not hours), fitted.
+  const dailyMemPoints = m.dailyPoints.filter((p) => p.peakMiB !== null).map((p) => ({ x: p.nodes, y: p.peakMiB! }));
+  const dailyMemFit = fitLine(dailyMemPoints);
+  const dailyRssN = dailyMemPoints.length > 0 ? dailyMemFit.a + dailyMemFit.b * nodesPerClusterN : m.daily.maxRssMiB;
   limit('daily: peak memory / memorySize', settings.daily.memorySize, dailyRssN * 1.048576, 'MB');
   limit('Athena: daily statements per cluster-day / DML timeout', settings.athenaDmlTimeoutSeconds, dailyAthenaSecondsN / Math.max(1, dailyQueriesPerStep), 's', STANDIN_TIME_BASIS);
+  // Maintain: OPTIMIZE rewrites a cluster-day (∝ node-hours, like the daily scan); VACUUM works on table metadata (per table-day, unscaled).
+  const optimizeStepsN = clustersN * 30;
+  const vacuumStepsN = safeDiv(m.vacuumSteps, 1) * 30;
+  const maintainBilledRun = m.athenaMaintain.billedBytes;
+  const maintainScanRun = m.athenaMaintain.stagingBytes + m.athenaMaintain.targetBytes;
+  const optimizeScanPerStepN = safeDiv(maintainScanRun, m.optimizeSteps) * dailyScale;
+  const maintainQueriesPerOptimize = safeDiv(m.athenaMaintain.queries - m.vacuumSteps, m.optimizeSteps);
+  const optimizeBilledN = optimizeStepsN * Math.max(safeDiv(maintainBilledRun, Math.max(1, m.optimizeSteps + m.vacuumSteps)), maintainQueriesPerOptimize * athenaBilledBytes(optimizeScanPerStepN / Math.max(1, maintainQueriesPerOptimize), 'DML'));
+  const maintainTb = optimizeBilledN / PRICES.athena.bytesPerTb;
+  add('Athena: daily OPTIMIZE + VACUUM', maintainTb, 'TB scanned', maintainTb * PRICES.athena.perTbScanned);
+  const maintainFit = fitLine(m.athenaMaintain.points.map((p) => ({ x: p.bytes, y: p.ms })));
+  const optimizeAthenaSecondsN = (maintainQueriesPerOptimize * maintainFit.a + maintainFit.b * optimizeScanPerStepN) / 1000;
+  const optimizeSecondsN = lambdaSeconds(safeDiv(m.maintainCpuMs, m.optimizeSteps + m.vacuumSteps), optimizeAthenaSecondsN * 1000, settings.compact.memorySize);
+  const maintainGbs = (optimizeStepsN + vacuumStepsN) * optimizeSecondsN * (settings.compact.memorySize / 1024);
+  add('Lambda compact (maintain steps): GB-seconds + requests', maintainGbs, 'GB-s', maintainGbs * PRICES.lambda.arm64PerGbSecond + (optimizeStepsN + vacuumStepsN) * PRICES.lambda.perRequest);
+  limit('compact: OPTIMIZE of a cluster-day / timeout', settings.compact.timeout, optimizeSecondsN, 's', STANDIN_TIME_BASIS);
   const dailyKinds = scaleKinds(m.daily.s3, safeDiv(dailyStepsN, m.dailySteps));
   add('S3 requests: daily (reports written)', sum(dailyKinds), 'requests', s3RequestUsd(dailyKinds));
 
@@ -373,7 +404,7 @@ export function extrapolate(m: Measured, fleet: Fleet, settings: Settings): Scal
 
   // ---- CloudWatch Logs: bytes the functions logged per invocation
   const logBytesN =
-    safeDiv(m.ingest.logBytes, m.ingest.invocations) * ingestInvocationsN +
+    m.ingest.logFixedBytes * ingestInvocationsN + m.ingest.logPerObjectBytes * objectsN +
     safeDiv(m.plan.logBytes, m.plan.invocations) * planRunsN +
     safeDiv(m.compact.logBytes, m.compactSteps) * compactStepsN +
     safeDiv(m.daily.logBytes, m.dailySteps) * dailyStepsN;
@@ -407,6 +438,14 @@ export function extrapolate(m: Measured, fleet: Fleet, settings: Settings): Scal
       athenaDailyFixedMs: dailyFit.a,
       athenaDailyMsPerMB: dailyFit.b * 1e6,
       dailyCpuFixedMs: dailyCpuFit.a,
+      ingestPeakMiBAtN: ingestRssN,
+      ingestMemFixedMiB: ingestMemFit.a,
+      ingestMemMiBPerCapture: ingestMemFit.b,
+      dailyPeakMiBAtN: dailyRssN,
+      dailyMemFixedMiB: dailyMemFit.a,
+      dailyMemMiBPerNode: dailyMemFit.b,
+      optimizeScanBytesPerStep: optimizeScanPerStepN,
+      optimizeSecondsPerStep: optimizeSecondsN,
       dailyCpuMsPerNodeHour: dailyCpuFit.b,
       compactSecondsPerStep: compactSecondsN,
       dailyScanBytesPerStep: dailyScanPerStepN,

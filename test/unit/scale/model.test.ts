@@ -5,7 +5,7 @@ import { expectedDistinct, extrapolate, fitLine, lambdaSeconds, messagesPerInvoc
 import { classifyS3Request } from '../../../scripts/scale/s3-counter.js';
 import { readServerlessSettings } from '../../../scripts/scale/serverless-config.js';
 import { clusterOf } from '../../../scripts/scale/fleet.js';
-import { invocations, s3EventKey, sqsRecordOf } from '../../../scripts/scale/sqs.js';
+import { invocations, sqsRecordOf } from '../../../scripts/scale/sqs.js';
 
 describe('fitLine', () => {
   it('recovers a non-negative line from its points', () => {
@@ -94,9 +94,8 @@ describe('scale harness plumbing', () => {
   });
 
   it('builds S3 notifications with S3-encoded keys inside SQS records, split into invocations', () => {
-    expect(s3EventKey('raw/cluster=a/node=b/dt=2026-11-27/2026-11-27T05:30:57Z_15.json.gz')).toBe('raw/cluster%3Da/node%3Db/dt%3D2026-11-27/2026-11-27T05%3A30%3A57Z_15.json.gz');
-    const r = sqsRecordOf('raw-bucket', 'raw/x y.json.gz', 10, new Date('2026-11-27T00:00:00Z'));
-    expect(JSON.parse(r.body).Records[0].s3.object).toMatchObject({ key: 'raw/x+y.json.gz', size: 10 });
+    const r = sqsRecordOf('raw-bucket', 'raw/cluster=a/node=b/dt=2026-11-27/2026-11-27T05:30:57Z_15.json.gz', 10, new Date('2026-11-27T00:00:00Z'));
+    expect(JSON.parse(r.body).Records[0].s3.object).toMatchObject({ key: 'raw/cluster%3Da/node%3Db/dt%3D2026-11-27/2026-11-27T05%3A30%3A57Z_15.json.gz', size: 10 });
     expect(invocations([r, r, r, r, r], 2).map((e) => e.Records.length)).toEqual([2, 2, 1]);
   });
 
@@ -107,7 +106,7 @@ describe('scale harness plumbing', () => {
   });
 });
 
-const fn = (over: Partial<MeasuredFunction> = {}): MeasuredFunction => ({ invocations: 1, cpuMs: 0, wallMs: 0, idleCpuMs: 0, athenaWaitMs: 0, maxRssMiB: 100, initRssMiB: 100, units: 1, maxUnits: 1, logBytes: 0, s3: {}, s3BytesIn: 0, ...over });
+const fn = (over: Partial<MeasuredFunction> = {}): MeasuredFunction => ({ invocations: 1, cpuMs: 0, wallMs: 0, idleCpuMs: 0, athenaWaitMs: 0, maxRssMiB: 100, initRssMiB: 100, units: 1, maxUnits: 1, logBytes: 0, logFixedBytes: 0, logPerObjectBytes: 0, memPoints: [], s3: {}, s3BytesIn: 0, ...over });
 const athena = (over: Partial<MeasuredAthena> = {}): MeasuredAthena => ({ queries: 0, stagingBytes: 0, targetBytes: 0, billedBytes: 0, engineMs: 0, filesRead: 0, commits: 0, partitionsWritten: 0, points: [], ...over });
 
 describe('extrapolate', () => {
@@ -135,6 +134,10 @@ describe('extrapolate', () => {
     compactStagingNodeHours: 10,
     athenaCompact: athena(),
     athenaDaily: athena(),
+    athenaMaintain: athena(),
+    maintainCpuMs: 0,
+    optimizeSteps: 1,
+    vacuumSteps: 3,
     dailySteps: 1,
     dailyNodeHours: 10,
     dailyPoints: [],
