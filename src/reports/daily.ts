@@ -30,7 +30,7 @@ export interface DailyReport {
   topGaps: { namespace: string; pod: string; node: string; gapP50: number | null; gapP95: number | null; gapMax: number | null; cause: string | null; explanation: string | null; at: string | null }[];
   nearLimit: { namespace: string; pod: string; container: string | null; node: string; maxPctOfLimit: number; limitBytes: number | null; workingSetMax: number | null }[];
   /** memory: what grows (trends_daily.leak_memory: rss, shmem, rss+shmem) and slopeBytesPerHour its slope */
-  leakSuspects: { namespace: string; pod: string; container: string | null; level: string; node: string; memory: string; slopeBytesPerHour: number; rssSlopeBytesPerHour: number; rssMax: number | null }[];
+  leakSuspects: { namespace: string; pod: string; container: string | null; level: string; node: string; memory: string; slopeBytesPerHour: number; rssSlopeBytesPerHour: number; rssMax: number | null; workingSetMax: number | null; maxPctOfLimit: number | null }[];
   oomKills: { namespace: string; pod: string; container: string | null; node: string; oomKills: number; at: string[] }[];
   rightSizing: { namespace: string; pod: string; container: string; node: string; limitBytes: number | null; workingSetP95: number | null; workingSetMax: number | null; recommendedRequestBytes: number; recommendedLimitBytes: number; peak: PeakKind | null; reason: string }[];
   namespaceCauses: { namespace: string; causes: Record<string, number> }[];
@@ -110,7 +110,7 @@ export async function buildDailyReport(engine: QueryEngine, dt: string, cluster:
       return { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, gapP50: r.gap_p50, gapP95: r.gap_p95, gapMax: r.gap_max, cause: w?.cause ?? null, explanation: w ? explainRow(w) : null, at: w ? w.captured_at.toISOString() : null };
     }),
     nearLimit: nearLimit.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, maxPctOfLimit: r.max_pct_of_limit!, limitBytes: r.limit_bytes, workingSetMax: r.working_set_max })),
-    leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, memory: r.leak_memory ?? 'rss', slopeBytesPerHour: r.leak_slope_bytes_per_hour ?? 0, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour ?? 0, rssMax: r.rss_max })),
+    leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, memory: r.leak_memory ?? 'rss', slopeBytesPerHour: r.leak_slope_bytes_per_hour ?? 0, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour ?? 0, rssMax: r.rss_max, workingSetMax: r.working_set_max, maxPctOfLimit: r.max_pct_of_limit })),
     oomKills: ooms.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, oomKills: r.oom_kills!, at: seenAt(r) })),
     rightSizing: containers
       .filter((r) => r.recommended_limit_bytes !== null && r.recommended_request_bytes !== null)
@@ -143,7 +143,7 @@ function sections(r: DailyReport) {
   return {
     topGaps: { title: 'Top gaps: kubectl top vs docker stats', head: ['pod', 'node', 'gap p50', 'gap p95', 'gap max', 'cause', 'why'], rows: r.topGaps.map((g) => [who(g), g.node, mib(g.gapP50), mib(g.gapP95), mib(g.gapMax), g.cause ?? '', g.explanation ?? '']) },
     nearLimit: { title: `Near their limit (working set ≥ ${NEAR_LIMIT_REPORT_PCT} % of limit)`, head: ['container / pod', 'node', 'max % of limit', 'limit', 'working set max'], rows: r.nearLimit.map((x) => [who(x), x.node, pct(x.maxPctOfLimit), mib(x.limitBytes), mib(x.workingSetMax)]) },
-    leaks: { title: 'Leak suspects (RSS or tmpfs/shmem grows steadily)', head: ['container / pod', 'level', 'node', 'what grows', 'slope', 'RSS max'], rows: r.leakSuspects.map((x) => [who(x), x.level, x.node, LEAK_MEMORY[x.memory] ?? x.memory, `${mib(x.slopeBytesPerHour)}/h`, mib(x.rssMax)]) },
+    leaks: { title: 'Leak suspects (RSS or tmpfs/shmem grows steadily)', head: ['container / pod', 'level', 'node', 'what grows', 'slope', 'working set max', 'max % of limit'], rows: r.leakSuspects.map((x) => [who(x), x.level, x.node, LEAK_MEMORY[x.memory] ?? x.memory, `${mib(x.slopeBytesPerHour)}/h`, mib(x.workingSetMax), x.maxPctOfLimit === null ? '—' : pct(x.maxPctOfLimit)]) },
     ooms: { title: 'OOM kills', head: ['container', 'node', 'kills', 'seen at (UTC)'], rows: r.oomKills.map((x) => [who(x), x.node, String(x.oomKills), x.at.map((a) => a.slice(11, 19)).join(', ')]) },
     sizing: { title: 'Right-sizing', head: ['container', 'limit now', 'ws p95', 'ws max', 'request →', 'limit →', 'peak made of', 'reason'], rows: r.rightSizing.map((x) => [who(x), x.limitBytes === null ? 'unlimited' : mib(x.limitBytes), mib(x.workingSetP95), mib(x.workingSetMax), mib(x.recommendedRequestBytes), mib(x.recommendedLimitBytes), x.peak ?? '', x.reason]) },
   };

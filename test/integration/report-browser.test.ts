@@ -111,6 +111,12 @@ describe('the demo day trends (ground truth from src/demo/generator.ts)', () => 
     expect(finish.reports.sort()).toEqual([`${prefix}index.html`, `${prefix}summary.json`, `${prefix}summary.md`]);
     const report = JSON.parse((await out.getBytes(`${prefix}summary.json`)).toString()) as DailyReport;
     expect(report.leakSuspects.map((l) => l.pod)).toContain('orders-api-6f5d4-k8j2m');
+    // report-builder: tmpfs grows to 380 MiB, its working set to ~455 MiB of a 512 MiB limit (~89 %)
+    const tmpfsLeak = report.leakSuspects.find((l) => l.pod === 'report-builder-7d9f8' && l.container === 'builder')!;
+    expect(tmpfsLeak.memory).toBe('shmem');
+    expect(tmpfsLeak.maxPctOfLimit!).toBeGreaterThan(88);
+    expect(tmpfsLeak.maxPctOfLimit!).toBeLessThan(90);
+    expect((await out.getBytes(`${prefix}summary.md`)).toString()).toMatch(/\| reports\/report-builder-7d9f8 \[builder\] \| container \| [^|]+ \| tmpfs\/shmem \| 1\d\.\d MiB\/h \| 45\d\.\d MiB \| 8\d\.\d % \|/);
     expect(report.oomKills.map((o) => o.container)).toEqual(['etl']);
     expect(report.oomKills[0]!.at[0]).toMatch(/^2026-11-26T14:00/);
     // The top gaps are the legacy-formula node's cache- and tmpfs-heavy pods, explained in words.
