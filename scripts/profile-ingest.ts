@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { renderCapture, steady, gzipBundle, demoDayCaptures, articleCaptures, type NodeModel, type PodModel } from '../src/demo/generator.js';
 import { discrepancyRows } from '../src/analysis/discrepancy.js';
 import { matchSamples } from '../src/analysis/match.js';
@@ -190,9 +191,17 @@ else if (mode === '--loop') {
   const variant = (rest[0] ?? 'docker') as Variant;
   const list = captures(variant, 20);
   const n = Number(rest[1] ?? 400);
+  let gcMs = 0;
+  const gc = new PerformanceObserver((entries) => {
+    for (const e of entries.getEntries()) gcMs += e.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const t = cpuMs();
   for (let i = 0; i < n; i++) ingestOne(list[i % list.length]!);
-  console.log(`${variant}: ${((cpuMs() - t) / n).toFixed(2)} ms CPU per capture over ${n}`);
+  const used = cpuMs() - t;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  gc.disconnect();
+  console.log(`${variant}: ${(used / n).toFixed(2)} ms CPU per capture over ${n}; garbage collection ${(gcMs / n).toFixed(2)} ms (wall) per capture`);
 } else {
   const only = mode === '--only' ? rest[0] : undefined;
   phases('docker', only);
