@@ -1,5 +1,5 @@
 -- name: report-oom-events
--- description: Every rise of a container's OOM-kill counter in a window, with the two captures it happened between. The counter is cumulative per cgroup; a drop means a new cgroup (restart), whose kills count from 0 (the rule trends_daily.oom_kills sums). An empty string for cluster, namespace or pod means any.
+-- description: Every rise of a container's OOM-kill counter in a window, with the two captures it happened between. The counter is cumulative per cgroup; a drop means a new cgroup (restart), whose kills count from 0 (the rule trends_daily.oom_kills sums). An empty string for cluster, namespace, pod or pods means any.
 -- param dt_from: first UTC day, YYYY-MM-DD
 -- param dt_to: last UTC day, YYYY-MM-DD
 -- param from: window start, 'YYYY-MM-DD HH:MM:SS.fff' UTC
@@ -7,6 +7,7 @@
 -- param cluster: cluster name, or ''
 -- param namespace: namespace, or ''
 -- param pod: pod name, or ''
+-- param pods: only these pods, as one string of `,<node>|<namespace>|<pod>,` entries (as report-pod-points.sql), or ''
 SELECT cluster, node, namespace, pod, container, previous_at, captured_at AS seen_at,
   CASE WHEN counter >= previous THEN counter - previous ELSE counter END AS kills
 FROM (
@@ -18,6 +19,7 @@ FROM (
     AND (:cluster = '' OR cluster = :cluster)
     AND (:namespace = '' OR namespace = :namespace)
     AND (:pod = '' OR pod = :pod)
+    AND (:pods = '' OR strpos(:pods, ',' || node || '|' || coalesce(namespace, '') || '|' || coalesce(pod, '') || ',') > 0)
     AND captured_at >= CAST(:from AS timestamp) AND captured_at <= CAST(:to AS timestamp)
     AND level = 'container' AND oom_kill_count IS NOT NULL
   WINDOW w AS (PARTITION BY cluster, node, namespace, pod, pod_uid, container ORDER BY captured_at)

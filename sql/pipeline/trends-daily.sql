@@ -11,6 +11,8 @@ WITH d AS (
     -- memory the kernel cannot reclaim without swap: anonymous + tmpfs/shmem
     CASE WHEN rss_bytes IS NOT NULL THEN rss_bytes + coalesce(shmem_bytes, 0) END AS unreclaimable,
     limit_bytes, working_set_pct_of_limit, oom_kill_count AS oom,
+    -- what the capture knew of the limit: 0 a limit (limit_bytes), 1 unlimited (flag no-limit), -1 not captured
+    CASE WHEN limit_bytes IS NOT NULL THEN 0 WHEN contains(flags, 'no-limit') THEN 1 ELSE -1 END AS limit_state,
     -- x of the least-squares fits: hours since 00:00 UTC
     (to_unixtime(captured_at) - to_unixtime(CAST(:dt AS timestamp))) / 3600e0 AS h
   FROM discrepancy
@@ -100,6 +102,8 @@ agg AS (
     regr_slope(ws, h) AS working_set_slope_bytes_per_hour,
     -- the last limit of the day, NULL included (-1 stands for NULL: max_by treats a NULL value differently in Trino and DuckDB)
     nullif(max_by(coalesce(limit_bytes, -1), captured_at), -1) AS limit_bytes,
+    -- and whether that last capture had no limit (TRUE), a limit (FALSE) or did not capture it (NULL)
+    CASE max_by(limit_state, captured_at) WHEN 1 THEN TRUE WHEN 0 THEN FALSE END AS limit_unlimited,
     max(working_set_pct_of_limit) AS max_pct_of_limit,
     count(oom) AS oom_n,
     max(unreclaimable) AS unreclaimable_max,
@@ -206,7 +210,7 @@ SELECT
   rss_p95, rss_max, cache_p95, cache_max, gap_p50, gap_p95, gap_max,
   rss_slope AS rss_slope_bytes_per_hour,
   working_set_slope_bytes_per_hour,
-  limit_bytes, max_pct_of_limit, oom_kills,
+  limit_bytes, limit_unlimited, max_pct_of_limit, oom_kills,
   leak_memory IS NOT NULL AS leak_suspect,
   leak_memory,
   leak_slope AS leak_slope_bytes_per_hour,
@@ -227,7 +231,7 @@ SELECT
            CASE recommendation_kind WHEN 'anonymous' THEN 'the working-set peak' WHEN 'page-cache' THEN 'the anonymous+shmem peak' ELSE 'the OOM rule' END, limit_mib / 1048576e0)
          WHEN limit_mib = 16777216 AND limit_raw < 16777216 THEN 'the 16 MiB minimum'
          WHEN recommendation_kind = 'oom-killed' THEN format('1.25 × max(limit %s, anonymous+shmem peak %.1f MiB)',
-           CASE WHEN limit_bytes IS NULL THEN 'not set' ELSE format('%.1f MiB', limit_bytes / 1048576e0) END, unreclaimable_max / 1048576e0)
+           CASE WHEN limit_bytes IS NOT NULL THEN format('%.1f MiB', limit_bytes / 1048576e0) WHEN limit_unlimited THEN 'none (unlimited)' ELSE 'not captured' END, unreclaimable_max / 1048576e0)
          WHEN recommendation_kind = 'anonymous' THEN format('1.25 × working-set peak %.1f MiB', working_set_max / 1048576e0)
          ELSE format('1.25 × anonymous+shmem peak %.1f MiB', unreclaimable_max / 1048576e0)
        END

@@ -15,6 +15,15 @@ export function mib(bytes: number | null | undefined): string {
   return Math.abs(v) >= 1 ? `${v.toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+/**
+ * A limit for a table cell: its size, `unlimited` when the capture said there is none, `not
+ * captured` when no source gave it (trends_daily.limit_unlimited NULL; discrepancy flag limit-unknown).
+ */
+export function limitText(bytes: number | null, unlimited: boolean | null): string {
+  if (bytes !== null) return mib(bytes);
+  return unlimited === true ? 'unlimited' : 'not captured';
+}
+
 /** "Docker 18.06" from "18.06.1-ce" / "docker://18.6.1"; else the formula's era. */
 function dockerName(row: Pick<DiscrepancyRow, 'docker_formula'>, host?: HostFacts): string {
   const raw = host?.dockerVersion ?? (host?.containerRuntime?.startsWith('docker://') ? host.containerRuntime.slice('docker://'.length) : undefined);

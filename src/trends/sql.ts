@@ -10,8 +10,10 @@ import { parseNamedQuery, sqlDir, sqlSegments } from '../query/named.js';
 
 export type PipelineSqlName =
   | 'trends-daily'
-  | 'report-trends'
+  | 'report-totals'
+  | 'report-lists'
   | 'report-pod-points'
+  | 'report-widest'
   | 'report-oom-events'
   | 'report-causes'
   | 'report-pod-rows'

@@ -17,7 +17,7 @@ import { dailyReportPrefix, rawKey } from '../../src/outputs/layout.js';
 import type { TrendsDailyRow } from '../../src/outputs/tables.js';
 import { analyze, resolveInputs } from '../../src/pipeline/analyze.js';
 import { finishPartitions, type FinishSummary } from '../../src/pipeline/finish.js';
-import { dayTrends } from '../../src/reports/data.js';
+import { dayTrends } from './helpers/day-trends.js';
 import { withReportEngine } from '../../src/reports/local-engine.js';
 import { DOCKER_STATS_COLOR, DOCKER_STATS_SERIES, GAP_LAYERS } from '../../src/reports/charts.js';
 import { podStory, renderStoryHtml } from '../../src/reports/pod-story.js';

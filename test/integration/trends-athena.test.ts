@@ -11,7 +11,7 @@ import { TABLES, type TableName } from '../../src/outputs/tables.js';
 import { openAthenaEngine, type AthenaQueryEngine } from '../../src/query/athena.js';
 import { icebergCreateSql, icebergLocation } from '../../src/query/athena-tables.js';
 import { openQueryEngine, type QueryEngine } from '../../src/query/engine.js';
-import { dayTrends } from '../../src/reports/data.js';
+import { dayTrends } from './helpers/day-trends.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
 import { S3ObjectStore } from '../../src/store/s3-store.js';
 import { buildDay, type BuiltDay } from '../../src/trends/build.js';

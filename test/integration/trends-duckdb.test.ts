@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactedKey } from '../../src/outputs/layout.js';
 import { openQueryEngine, type QueryEngine } from '../../src/query/engine.js';
-import { dayTrends } from '../../src/reports/data.js';
+import { dayTrends } from './helpers/day-trends.js';
 import type { TrendsDailyRow } from '../../src/outputs/tables.js';
 import { FsObjectStore } from '../../src/store/fs-store.js';
 import { buildTrends, type BuiltTrends } from '../../src/trends/build.js';

@@ -39,7 +39,7 @@ describe('string literals', () => {
   it('a bound value never adds a placeholder, a comment or a statement', () => {
     fc.assert(
       fc.property(text, text, (dt, cluster) => {
-        const sql = pipelineStatement('report-causes', { dt, cluster });
+        const sql = pipelineStatement('report-causes', { dt, cluster, n: '30' });
         // the bound statement has exactly the two literals, in place of :dt and :cluster
         expect(sql).toContain(`dt = ${stringLiteral(dt)} AND cluster = ${stringLiteral(cluster)}`);
       }),
@@ -49,7 +49,7 @@ describe('string literals', () => {
   it('binds the report query and runs it on an empty output (no rows, no error)', async () => {
     await fc.assert(
       fc.asyncProperty(text, text, async (dt, cluster) => {
-        const r = await engine.query(pipelineStatement('report-causes', { dt, cluster }));
+        const r = await engine.query(pipelineStatement('report-causes', { dt, cluster, n: '30' }));
         expect(r.rows).toEqual([]);
       }),
       { numRuns: 50 },

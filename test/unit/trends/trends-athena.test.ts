@@ -26,10 +26,12 @@ describe('trends and report SQL in the Athena dialect', () => {
     ['trends-daily', trendsSelectSql('2026-11-26', 'prod')],
     ['trends MERGE', trendsMergeSql('2026-11-26', 'prod')],
     ...([
-      ['report-trends', { dt: '2026-11-26', cluster: 'prod' }],
+      ['report-totals', { dt: '2026-11-26', cluster: 'prod', near_pct: '90' }],
+      ['report-lists', { dt: '2026-11-26', cluster: 'prod', near_pct: '90', n: '50' }],
       ['report-pod-points', { dt: '2026-11-26', cluster: 'prod', pods: ',n1|shop|orders-api,' }],
-      ['report-oom-events', w],
-      ['report-causes', { dt: '2026-11-26', cluster: 'prod' }],
+      ['report-widest', { dt: '2026-11-26', cluster: 'prod', pods: ',n1|shop|orders-api,' }],
+      ['report-oom-events', { ...w, pods: '' }],
+      ['report-causes', { dt: '2026-11-26', cluster: 'prod', n: '30' }],
       ['report-pod-rows', w],
       ['report-pod-days', { cluster: '', namespace: 'shop', pod: 'orders-api' }],
       ['report-pod-names', { dt_from: '2026-11-20', dt_to: '2026-11-26', prefix: 'orders%' }],
@@ -42,7 +44,7 @@ describe('trends and report SQL in the Athena dialect', () => {
   it('binds every value as a quoted string (a cluster named 123 stays a string)', () => {
     expect(trendsSelectSql('2026-11-26', '123')).toContain("cluster = '123'");
     expect(trendsSelectSql('2026-11-26', "o'brien")).toContain("cluster = 'o''brien'");
-    expect(() => pipelineStatement('report-causes', { dt: 'x' })).toThrow(/takes cluster, dt/);
+    expect(() => pipelineStatement('report-causes', { dt: 'x' })).toThrow(/takes cluster, dt, n/);
   });
 
   it('renders the MERGE of one (dt, cluster) exactly as the golden file (around the trends SELECT)', () => {

@@ -157,6 +157,26 @@ describe('daily aggregates', () => {
     expect(r!.oom_kills).toBeNull();
   });
 
+  it('limit_unlimited tells the last capture: a limit (FALSE), no limit (TRUE) or not captured (NULL)', async () => {
+    const two = (pod: string, last: Record<string, unknown>) => [
+      { ...base, pod, container: 'c', captured_at: DAY, working_set_bytes: MiB, limit_bytes: 64 * MiB, flags: [] },
+      { ...base, pod, container: 'c', captured_at: DAY + H, working_set_bytes: MiB, ...last },
+    ];
+    const rows = await trends([
+      ...two('a-limited', { limit_bytes: 128 * MiB, flags: [] }),
+      ...two('b-unlimited', { limit_bytes: null, flags: ['no-limit'] }),
+      ...two('c-not-captured', { limit_bytes: null, flags: ['limit-unknown'] }),
+      // no flag at all (a row written before the flags existed): not captured either
+      ...two('d-no-flag', { limit_bytes: null, flags: [] }),
+    ]);
+    expect(rows.map((r) => [r.pod, r.limit_bytes, r.limit_unlimited])).toEqual([
+      ['a-limited', 128 * MiB, false],
+      ['b-unlimited', null, true],
+      ['c-not-captured', null, null],
+      ['d-no-flag', null, null],
+    ]);
+  });
+
   it('keeps container and pod series apart and leaves pod rows without a recommendation', async () => {
     const rows = await trends([
       { ...base, pod: 'p', container: 'c', captured_at: DAY, working_set_bytes: 10 * MiB, rss_bytes: 8 * MiB },
@@ -213,6 +233,16 @@ describe('right-sizing', () => {
     expect(r!.recommendation_kind).toBe('oom-killed');
     expect(r!.recommended_limit_bytes).toBe(640 * MiB);
     expect(r!.recommendation_reason).toContain('limit 640.0 MiB = 1.25 × max(limit 512.0 MiB, anonymous+shmem peak 500.0 MiB): OOM-killed 1 time(s) today, so the limit goes up by 25 %');
+  });
+
+  it('an OOM kill without a limit says whether the limit was unlimited or not captured', async () => {
+    // no limit: max(0, 500) × 1.25 = 625 MiB, the same number either way; only the words differ
+    const oom = (flag: string) => day((h) => ({ limit_bytes: null, flags: [flag], working_set_bytes: (h === 39 ? 510 : 100) * MiB, rss_bytes: (h === 39 ? 500 : 90) * MiB, oom_kill_count: h < 20 ? 0 : 1 }));
+    const [unlimited] = await oom('no-limit');
+    const [unknown] = await oom('limit-unknown');
+    expect([unlimited!.recommended_limit_bytes, unknown!.recommended_limit_bytes]).toEqual([625 * MiB, 625 * MiB]);
+    expect(unlimited!.recommendation_reason).toContain('limit 625.0 MiB = 1.25 × max(limit none (unlimited), anonymous+shmem peak 500.0 MiB)');
+    expect(unknown!.recommendation_reason).toContain('limit 625.0 MiB = 1.25 × max(limit not captured, anonymous+shmem peak 500.0 MiB)');
   });
 
   it('never goes below 16 MiB', async () => {

@@ -31,6 +31,7 @@ WHEN MATCHED THEN UPDATE SET
   rss_slope_bytes_per_hour = s.rss_slope_bytes_per_hour,
   working_set_slope_bytes_per_hour = s.working_set_slope_bytes_per_hour,
   limit_bytes = s.limit_bytes,
+  limit_unlimited = s.limit_unlimited,
   max_pct_of_limit = s.max_pct_of_limit,
   oom_kills = s.oom_kills,
   leak_suspect = s.leak_suspect,
@@ -40,5 +41,5 @@ WHEN MATCHED THEN UPDATE SET
   recommended_limit_bytes = s.recommended_limit_bytes,
   recommendation_kind = s.recommendation_kind,
   recommendation_reason = s.recommendation_reason
-WHEN NOT MATCHED THEN INSERT (day, node, namespace, pod, pod_uid, container, container_id, level, samples, first_seen, last_seen, working_set_min, working_set_avg, working_set_p50, working_set_p95, working_set_max, rss_p95, rss_max, cache_p95, cache_max, gap_p50, gap_p95, gap_max, rss_slope_bytes_per_hour, working_set_slope_bytes_per_hour, limit_bytes, max_pct_of_limit, oom_kills, leak_suspect, leak_memory, leak_slope_bytes_per_hour, recommended_request_bytes, recommended_limit_bytes, recommendation_kind, recommendation_reason, dt, cluster)
-  VALUES (s.day, s.node, s.namespace, s.pod, s.pod_uid, s.container, s.container_id, s.level, s.samples, s.first_seen, s.last_seen, s.working_set_min, s.working_set_avg, s.working_set_p50, s.working_set_p95, s.working_set_max, s.rss_p95, s.rss_max, s.cache_p95, s.cache_max, s.gap_p50, s.gap_p95, s.gap_max, s.rss_slope_bytes_per_hour, s.working_set_slope_bytes_per_hour, s.limit_bytes, s.max_pct_of_limit, s.oom_kills, s.leak_suspect, s.leak_memory, s.leak_slope_bytes_per_hour, s.recommended_request_bytes, s.recommended_limit_bytes, s.recommendation_kind, s.recommendation_reason, '2026-11-26', 'prod')
+WHEN NOT MATCHED THEN INSERT (day, node, namespace, pod, pod_uid, container, container_id, level, samples, first_seen, last_seen, working_set_min, working_set_avg, working_set_p50, working_set_p95, working_set_max, rss_p95, rss_max, cache_p95, cache_max, gap_p50, gap_p95, gap_max, rss_slope_bytes_per_hour, working_set_slope_bytes_per_hour, limit_bytes, limit_unlimited, max_pct_of_limit, oom_kills, leak_suspect, leak_memory, leak_slope_bytes_per_hour, recommended_request_bytes, recommended_limit_bytes, recommendation_kind, recommendation_reason, dt, cluster)
+  VALUES (s.day, s.node, s.namespace, s.pod, s.pod_uid, s.container, s.container_id, s.level, s.samples, s.first_seen, s.last_seen, s.working_set_min, s.working_set_avg, s.working_set_p50, s.working_set_p95, s.working_set_max, s.rss_p95, s.rss_max, s.cache_p95, s.cache_max, s.gap_p50, s.gap_p95, s.gap_max, s.rss_slope_bytes_per_hour, s.working_set_slope_bytes_per_hour, s.limit_bytes, s.limit_unlimited, s.max_pct_of_limit, s.oom_kills, s.leak_suspect, s.leak_memory, s.leak_slope_bytes_per_hour, s.recommended_request_bytes, s.recommended_limit_bytes, s.recommendation_kind, s.recommendation_reason, '2026-11-26', 'prod')
