@@ -32,7 +32,7 @@ const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * around a flat level.
  */
 async function writeSyntheticDay(dir: string, pods: number, samples: number): Promise<void> {
-  const done = path.join(dir, '.complete-v2');
+  const done = path.join(dir, '.complete-v3');
   if (existsSync(done)) return;
   await rm(dir, { recursive: true, force: true });
   const file = path.join(dir, ...compactedKey('discrepancy', DT, CLUSTER).split('/'));
@@ -56,7 +56,7 @@ COPY (
     (rss + shmem + cache * 2 // 5)::BIGINT AS working_set_bytes, (rss + shmem + cache * 2 // 5)::BIGINT AS kubectl_top_bytes, rss::BIGINT AS rss_bytes,
     (cache + shmem)::BIGINT AS cache_bytes, (cache * 2 // 5)::BIGINT AS active_file_bytes, shmem::BIGINT AS shmem_bytes, (cache * 2 // 5)::BIGINT AS gap_bytes,
     ${1024 * MiB}::BIGINT AS limit_bytes, 100.0 * (rss + shmem + cache * 2 // 5) / ${1024 * MiB} AS working_set_pct_of_limit,
-    CASE WHEN i % 500 = 0 AND h >= 12 THEN 1 ELSE 0 END::BIGINT AS oom_kill_count, 'page-cache' AS cause
+    CASE WHEN i % 500 = 0 AND h >= 12 THEN 1 ELSE 0 END::BIGINT AS oom_kill_count, 'page-cache' AS cause, CAST([] AS VARCHAR[]) AS flags
   FROM g ORDER BY node, captured_at
 ) TO ${q(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`);
   con.closeSync();
