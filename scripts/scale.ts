@@ -14,7 +14,7 @@
  * scripts/scale/model.ts, with the prices of scripts/prices.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
@@ -202,6 +202,15 @@ async function main(): Promise<number> {
   };
 
   const work = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'memgap-scale-'));
+  // A snapshot of the bundles and the SQL they read (sql/ is found above the bundle): a rebuild of
+  // dist/ while the run goes on changes nothing in it.
+  const lambdaDir = path.join(work, 'lambda');
+  mkdirSync(path.join(lambdaDir, 'functions'), { recursive: true });
+  for (const fn of ['ingest', 'plan', 'compact', 'daily']) {
+    if (!existsSync(`dist/functions/${fn}.mjs`)) throw new Error(`dist/functions/${fn}.mjs is missing: run without --no-build`);
+    cpSync(`dist/functions/${fn}.mjs`, path.join(lambdaDir, 'functions', `${fn}.mjs`));
+  }
+  cpSync('sql', path.join(lambdaDir, 'sql'), { recursive: true });
   const s3 = await startS3rver({ buckets: [RAW, DATA] });
   const proxies = {
     agent: await startCountingProxy(s3.directEndpoint),
@@ -260,7 +269,7 @@ async function main(): Promise<number> {
   });
   const sandbox = async (fn: keyof typeof proxies) => {
     const l = limitsOf(serverless, fn);
-    const sb = await startSandbox({ name: fn, bundle: `dist/functions/${fn}.mjs`, memorySize: l.memorySize, timeout: l.timeout, env: env(fn) });
+    const sb = await startSandbox({ name: fn, bundle: path.join(lambdaDir, 'functions', `${fn}.mjs`), memorySize: l.memorySize, timeout: l.timeout, env: env(fn) });
     sandboxes.push(sb);
     return sb;
   };
