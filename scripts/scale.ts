@@ -333,10 +333,17 @@ async function main(): Promise<number> {
     let clusterSlots = 0;
     const batches = invocations(records.map((r) => r.record), simBatch);
     const captureCount = new Map(records.map((r) => [r.record.messageId, r.o]));
+    // Captures per (arrival hour, cluster): the hour each object was ingested in decides its compaction step.
+    const capturesByStep = new Map<string, number>();
     for (const event of batches) {
       const objs = event.Records.map((r) => captureCount.get(r.messageId)!);
       const at = Math.max(...objs.map((o) => o.at)) + settings.ingest.windowSeconds * 1000;
       clusterSlots += new Set(objs.map((o) => /cluster=([^/]+)/.exec(o.key)![1])).size;
+      const arrival = new Date(at).toISOString().slice(0, 13);
+      for (const o of objs) {
+        const key = `${arrival}/${/cluster=([^/]+)/.exec(o.key)![1]}`;
+        capturesByStep.set(key, (capturesByStep.get(key) ?? 0) + o.captures);
+      }
       setSimulatedNow(at);
       const inv = await ingest.invoke(event, objs.reduce((a, o) => a + o.captures, 0), at);
       if (inv.error) throw new Error(`ingest invocation failed: ${inv.error}`);
@@ -347,18 +354,6 @@ async function main(): Promise<number> {
     for await (const o of dataStore().list('staging/')) {
       const m = /arrival=([^/]+)\/cluster=([^/]+)\//.exec(o.key);
       if (m) staging.push({ key: o.key, size: o.size, arrival: m[1]!, cluster: m[2]! });
-    }
-    // Captures per (arrival, cluster): which hour each object was ingested in.
-    const capturesByStep = new Map<string, number>();
-    for (const [i, event] of batches.entries()) {
-      const objs = event.Records.map((r) => captureCount.get(r.messageId)!);
-      const at = Math.max(...objs.map((o) => o.at)) + settings.ingest.windowSeconds * 1000;
-      void i;
-      const arrival = new Date(at).toISOString().slice(0, 13);
-      for (const o of objs) {
-        const key = `${arrival}/${/cluster=([^/]+)/.exec(o.key)![1]}`;
-        capturesByStep.set(key, (capturesByStep.get(key) ?? 0) + o.captures);
-      }
     }
     const ingestMeasured = measuredFunction(ingest, proxies.ingest, ingestIdleCpuMs, 0, /"message":"ingested"/);
     ingestMeasured.logPerObjectBytes /= Math.max(1, records.length);
