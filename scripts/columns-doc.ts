@@ -56,8 +56,8 @@ export function renderColumnsDoc(): string {
     'memory), tmpfs/shmem and RSS + shmem series: page cache growth alone is never a leak; `leak_memory`',
     'says which memory grows. The rule and its thresholds live in `sql/pipeline/trends-daily.sql`;',
     'docs/trends.md explains them with examples. The named',
-    'query `leak-suspects` (sql/leak-suspects.sql) applies the same slope and R² idea to the raw',
-    '`discrepancy` rows of one day.',
+    'query `leak-suspects` (sql/leak-suspects.sql) applies the same rule to the raw `discrepancy` rows',
+    'of one day, so it also works before the daily step has run; a test keeps the two in agreement.',
     '',
   );
   return out.join('\n');

@@ -1,7 +1,8 @@
 /**
  * Trino (Athena engine 3) → DuckDB, only where the shipped SQL needs it. The named queries are
- * written in Athena's dialect, in the subset both engines share (count_if, regr_slope, regr_r2,
- * lag … OVER, abs, string dt comparisons); what is left differs by name only.
+ * written in Athena's dialect, in the subset both engines share (count_if, regr_slope, corr,
+ * lag … OVER, abs, string dt comparisons; R² is power(corr(y, x), 2): Trino has no regr_r2);
+ * what is left differs by name only.
  */
 import { sqlSegments } from './named.js';
 

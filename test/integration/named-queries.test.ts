@@ -9,6 +9,7 @@ import { registerQueryCommand } from '../../src/cli/query.js';
 import { openQueryEngine, type QueryEngine } from '../../src/query/engine.js';
 import { bindParams, findNamedQuery, loadNamedQueries } from '../../src/query/named.js';
 import { demoCluster } from '../../src/demo/generator.js';
+import { trendsSelectSql } from '../../src/trends/build.js';
 import { buildDemoOutput } from './helpers/demo-output.js';
 
 const MiB = 1024 * 1024;
@@ -117,15 +118,42 @@ describe('named queries on the demo output', () => {
     expect(n(rows[0]!.max_working_set_bytes)).toBeLessThanOrEqual(474 * MiB);
   });
 
-  it('leak-suspects: only shop/orders-api, RSS growing 25 MiB/h', async () => {
+  it('leak-suspects: shop/orders-api (RSS 25 MiB/h) and reports/report-builder (tmpfs 80 → 380 MiB), by the trends leak rule', async () => {
     const rows = await run('leak-suspects', { ...DAY, min_mib_per_hour: '5' });
-    expect(rows.map((r) => [r.namespace, r.pod, r.container, n(r.captures)])).toEqual([['shop', 'orders-api-6f5d4-k8j2m', 'orders-api', 24]]);
+    expect(rows.map((r) => [r.namespace, r.pod, r.container, r.leak_memory, n(r.captures)])).toEqual([
+      ['shop', 'orders-api-6f5d4-k8j2m', 'orders-api', 'rss', 24],
+      ['reports', 'report-builder-7d9f8', 'builder', 'shmem', 24],
+    ]);
+    const [orders, builder] = rows as Record<string, number>[];
     // anon = 300 MiB + 25 MiB·h + e(h), |e| ≤ 3 MiB. For hours 0..23 the least-squares slope moves at
     // most 3 MiB·Σ|h − 11.5| / Σ(h − 11.5)² = 3·144/1150 = 0.376 MiB/h away from 25.
-    expect(Math.abs((rows[0]!.rss_slope_bytes_per_hour as number) / MiB - 25)).toBeLessThanOrEqual(0.376);
-    expect(rows[0]!.fit_r2 as number).toBeGreaterThan(0.99);
-    expect(Math.abs(n(rows[0]!.min_rss_bytes) - 300 * MiB)).toBeLessThanOrEqual(3 * MiB);
-    expect(Math.abs(n(rows[0]!.max_rss_bytes) - (300 + 25 * 23) * MiB)).toBeLessThanOrEqual(3 * MiB);
+    expect(Math.abs(orders!.slope_bytes_per_hour! / MiB - 25)).toBeLessThanOrEqual(0.376);
+    expect(orders!.rss_slope_bytes_per_hour).toBe(orders!.slope_bytes_per_hour);
+    expect(orders!.fit_r2!).toBeGreaterThan(0.99);
+    expect(Math.abs(n(orders!.min_rss_bytes) - 300 * MiB)).toBeLessThanOrEqual(3 * MiB);
+    expect(Math.abs(n(orders!.max_rss_bytes) - (300 + 25 * 23) * MiB)).toBeLessThanOrEqual(3 * MiB);
+    // shmem = min(380, 80 + 20·h) MiB at h = 0..23 (plus the node's same few seconds every hour, which
+    // shift x, not the slope): Σ(h − 11.5)² = 1150, Σ(h − 11.5)·y = 16400 MiB·h, Σ(y − ȳ)² = 256000 MiB²,
+    // so the slope is 16400/1150 = 328/23 ≈ 14.26 MiB/h and R² = 16400²/(1150·256000) ≈ 0.9136 ≥ 0.8.
+    // Its RSS (60 MiB ± 2) is flat: only shmem grows.
+    expect(builder!.slope_bytes_per_hour! / MiB).toBeCloseTo(328 / 23, 6);
+    expect(builder!.shmem_slope_bytes_per_hour).toBe(builder!.slope_bytes_per_hour);
+    expect(builder!.fit_r2!).toBeCloseTo(16400 ** 2 / (1150 * 256000), 6);
+    expect([n(builder!.min_shmem_bytes), n(builder!.max_shmem_bytes), n(builder!.limit_bytes)]).toEqual([80 * MiB, 380 * MiB, 512 * MiB]);
+    expect(Math.abs(builder!.rss_slope_bytes_per_hour!)).toBeLessThan(MiB);
+    // a floor above the tmpfs growth leaves the RSS leak alone
+    expect((await run('leak-suspects', { ...DAY, min_mib_per_hour: '20' })).map((r) => r.pod)).toEqual(['orders-api-6f5d4-k8j2m']);
+  });
+
+  it('leak-suspects names the containers trends_daily flags, with the same memory and slope (one rule, two statements)', async () => {
+    const named = await run('leak-suspects', { ...DAY, min_mib_per_hour: '1' });
+    const trends = (await engine.query(trendsSelectSql(DAY.day, DAY.cluster))).rows.filter((r) => r.level === 'container' && r.leak_suspect);
+    const key = (r: Record<string, unknown>) => `${r.namespace}/${r.pod}/${r.container}`;
+    expect(named.map(key).sort()).toEqual(trends.map(key).sort());
+    for (const t of trends) {
+      const r = named.find((x) => key(x) === key(t))!;
+      expect([r.leak_memory, r.slope_bytes_per_hour]).toEqual([t.leak_memory, t.leak_slope_bytes_per_hour]);
+    }
   });
 
   it('oom-kills: batch/etl-nightly killed at 14:00, 996 MiB of its 1024 MiB limit in use at 13:00', async () => {
