@@ -20,6 +20,7 @@ import { compactedKey, stagingOf } from '../outputs/layout.js';
 import { FsObjectStore } from '../store/fs-store.js';
 import type { ObjectStore } from '../store/port.js';
 import { TEMP_MARK } from './staging.js';
+import { sqlLiteral } from '../query/named.js';
 import { COMPACTED_TABLES, localCompactionSql, readFilesSql, type CompactedTable } from './sql-steps.js';
 
 export { COMPACTED_TABLES };
@@ -113,10 +114,13 @@ export async function compactStaging(store: ObjectStore, options: CompactOptions
   // Loaded on use: the Lambda bundles leave DuckDB out, and only local compaction needs it.
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const work = await workDirFor(store);
+  const spill = await mkdtemp(path.join(os.tmpdir(), 'memgap-spill-'));
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
     await conn.run(`SET TimeZone = 'UTC'`);
+    // A sort or join larger than memory spills here, not into `.tmp/` of the current directory.
+    await conn.run(`SET temp_directory = ${sqlLiteral(path.join(spill, 'duckdb'))}`);
     const file = (key: string) => path.join(work.root, ...key.split('/'));
     const plan: { table: CompactedTable; cluster: string; keys: string[]; files: string[]; dts: string[] }[] = [];
     for (const g of groups.values()) {
@@ -144,6 +148,7 @@ export async function compactStaging(store: ObjectStore, options: CompactOptions
     conn.closeSync();
     instance.closeSync();
     await work.dispose();
+    await rm(spill, { recursive: true, force: true });
   }
   return summary;
 }
