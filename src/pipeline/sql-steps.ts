@@ -112,7 +112,8 @@ export function localCompactionSql(c: LocalCompaction): string {
     dedupe: dedupeSql(c.table, readFilesSql(c.staging), where),
     contract: contract.join(', '),
     target: quotePath(c.target),
-    options: `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${c.rowGroupRows ?? 122_880}`,
+    // ZSTD, as the Iceberg tables on AWS (ICEBERG_PROPERTIES.write_compression): ~1.7× smaller than SNAPPY.
+    options: `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${c.rowGroupRows ?? 122_880}`,
   });
   return trinoToDuckDb(sql);
 }

@@ -32,11 +32,14 @@ export function icebergLocation(bucket: string, prefix: string, table: TableName
 /**
  * Iceberg table properties Athena accepts (it rejects others). Snapshots older than 3 days are
  * expired by VACUUM: time travel stays possible over a weekend, the metadata stays small.
+ * `write_compression` ZSTD: Athena engine 3 reads and writes ZSTD Parquet for Iceberg and makes it
+ * the default (docs/athena.md cites the page); said here so the DDL does not depend on a default.
+ * Measured on `npm run scale`'s rows: 1.7× smaller than SNAPPY (docs/aws.md).
  */
 export const ICEBERG_PROPERTIES: Readonly<Record<string, string>> = {
   table_type: 'ICEBERG',
   format: 'parquet',
-  write_compression: 'snappy',
+  write_compression: 'ZSTD',
   vacuum_max_snapshot_age_seconds: String(3 * 86_400),
 };
 

@@ -267,6 +267,21 @@ WHEN NOT MATCHED THEN INSERT (captured_at, node, v, flags, dt, cluster) VALUES (
     await e.close();
   });
 
+  it("writes the table's partitions in its write_compression: ZSTD when not named (Athena engine 3's default), as declared otherwise, and refuses codecs Athena cannot write to Iceberg Parquet", async () => {
+    const codecs = async (table: string) =>
+      (await athena.duck(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(athena.icebergDir, table)}/**/*.parquet') ORDER BY ALL`)).map((r) => r.compression);
+    expect(await codecs('events')).toEqual(['ZSTD']); // DDL above names none
+    const e = engine();
+    await e.execute(DDL.replace(/\bevents\b/, 'events_snappy').replace("'format' = 'parquet'", "'format' = 'parquet', 'write_compression' = 'snappy'"));
+    await e.execute(`INSERT INTO events_snappy (captured_at, node, v, flags, dt, cluster) VALUES (TIMESTAMP '2026-11-30 10:00:00', 'n1', 1, ARRAY['x'], '2026-11-30', 'c1')`);
+    expect(await codecs('events_snappy')).toEqual(['SNAPPY']);
+    await expect(e.execute(DDL.replace(/\bevents\b/, 'events_lz4').replace("'format' = 'parquet'", "'format' = 'parquet', 'write_compression' = 'LZ4'"))).rejects.toMatchObject({
+      reason: expect.stringMatching(/^INVALID_TABLE_PROPERTY: write_compression LZ4/),
+    });
+    await e.execute('DROP TABLE events_snappy');
+    await e.close();
+  });
+
   it('OPTIMIZE and VACUUM run on Iceberg tables only; OPTIMIZE … WHERE takes partition columns only', async () => {
     const e = engine();
     await e.execute(`OPTIMIZE events REWRITE DATA USING BIN_PACK WHERE dt = '2026-11-30' AND cluster = 'c1'`);

@@ -83,6 +83,9 @@ describe('local compaction (DuckDB)', () => {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const order = (await con.runAndReadAll(`SELECT node, epoch_ms(captured_at) AS t FROM read_parquet('${path.join(dir, 'discrepancy', `dt=${DT}`, 'cluster=demo', 'data.parquet')}')`)).getRowObjectsJS();
+    // ZSTD, as the Iceberg tables' write_compression.
+    const codecs = (await con.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(dir, 'discrepancy', `dt=${DT}`, 'cluster=demo', 'data.parquet')}')`)).getRowObjectsJS();
+    expect(codecs).toEqual([{ compression: 'ZSTD' }]);
     con.closeSync();
     db.closeSync();
     const asKeys = order.map((r) => `${r.node} ${String(r.t).padStart(15, '0')}`);

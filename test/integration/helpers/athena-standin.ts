@@ -119,6 +119,8 @@ export interface AthenaStandin {
   inject(f: InjectedFailure): void;
   /** Runs SQL straight on the stand-in's DuckDB (test assertions; not through the protocol). */
   duck(sql: string): Promise<Record<string, unknown>[]>;
+  /** Where each Iceberg table's partitions are written as Parquet (`<dir>/<table>/<key>=<v>/…/data.parquet`), in its write_compression: what bytes scanned count. */
+  icebergDir: string;
   close(): Promise<void>;
 }
 
@@ -236,6 +238,21 @@ interface IcebergTable {
   columns: { name: string; type: string }[];
   partitionKeys: string[];
   location: string;
+  /** DuckDB's COPY codec for the table's `write_compression` (materialised files, byte counts). */
+  compression: string;
+}
+
+/**
+ * `'write_compression'` of an Iceberg CREATE TABLE → DuckDB's codec. Athena engine 3 writes Iceberg
+ * Parquet in ZSTD (its default), SNAPPY, GZIP or none, and refuses the others (Athena's "Use Iceberg
+ * table compression" page: LZ4, ZLIB and BZIP2 are not supported for Parquet).
+ */
+export function icebergCompression(ddl: string): string {
+  const value = /'write_compression'\s*=\s*'([^']*)'/i.exec(ddl)?.[1]?.toUpperCase() ?? 'ZSTD';
+  const codec: Record<string, string> = { ZSTD: 'zstd', SNAPPY: 'snappy', GZIP: 'gzip', NONE: 'uncompressed', UNCOMPRESSED: 'uncompressed' };
+  const c = codec[value];
+  if (!c) throw new AthenaFailure(`INVALID_TABLE_PROPERTY: write_compression ${value} is not supported for Iceberg tables in PARQUET format`);
+  return c;
 }
 
 const withoutComments = (sql: string) =>
@@ -465,7 +482,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
       mkdirSync(dir, { recursive: true });
       const where = t.partitionKeys.map((k, i) => (values[i] === null ? `${k} IS NULL` : `${k} = ${quoteLit(values[i]!)}`)).join(' AND ');
       const cols = t.columns.map((c) => c.name).filter((c) => !t.partitionKeys.includes(c));
-      await conn.run(`COPY (SELECT ${cols.join(', ')} FROM ${database}.${t.name} WHERE ${where} ORDER BY ALL) TO ${quoteLit(path.join(dir, 'data.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
+      await conn.run(`COPY (SELECT ${cols.join(', ')} FROM ${database}.${t.name} WHERE ${where} ORDER BY ALL) TO ${quoteLit(path.join(dir, 'data.parquet'))} (FORMAT parquet, COMPRESSION ${t.compression})`);
     }
   }
 
@@ -504,12 +521,13 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     for (const k of partitionKeys) if (!columns.some((c) => c.name === k)) throw new AthenaFailure(`COLUMN_NOT_FOUND: partition column ${k} is not a column of ${name} (Iceberg partitions by declared columns)`);
     const location = /LOCATION\s+'([^']*)'/i.exec(sql.slice(cols.end))?.[1];
     if (!location) throw new AthenaFailure('SYNTAX_ERROR: an Iceberg table needs a LOCATION');
+    const compression = icebergCompression(sql.slice(cols.end));
     if (iceberg.has(name) || hive.has(name)) {
       if (head[1]) return;
       throw new AthenaFailure(`ALREADY_EXISTS: Table 'awsdatacatalog.${database}.${name}' already exists`);
     }
     await conn.run(`CREATE TABLE ${database}.${name} (${columns.map((c) => `${c.name} ${duckType(c.type)}`).join(', ')})`);
-    iceberg.set(name, { name, columns, partitionKeys, location });
+    iceberg.set(name, { name, columns, partitionKeys, location, compression });
   }
 
   async function runStatement(x: StandinExecution): Promise<void> {
@@ -790,6 +808,7 @@ export async function startAthenaStandin(opts: AthenaStandinOptions): Promise<At
     clientConfig: { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'STANDIN', secretAccessKey: 'STANDIN' }, maxAttempts: 3 },
     executions,
     requests,
+    icebergDir,
     stats() {
       const done = executions.filter((x) => x.state === 'SUCCEEDED' || x.state === 'FAILED' || x.state === 'CANCELLED');
       return {
