@@ -11,14 +11,23 @@ import { withReportEngine } from '../reports/local-engine.js';
 import type { FinishSummary } from '../pipeline/finish.js';
 import { table } from './format.js';
 
-export type TopGap = DiscrepancyRow & { cluster: string; dt: string };
+/** apps_active_file_bytes: the kernel's active_file of the pod's app containers in that capture (explainRow's appsActiveFile). */
+export type TopGap = DiscrepancyRow & { cluster: string; dt: string; apps_active_file_bytes: number | null };
 
 const TOP_GAPS_SQL = (limit: number) => `
-  select * from (
+  select w.*, a.apps_active_file_bytes from (
     select d.*, row_number() over (partition by cluster, namespace, pod order by gap_bytes desc, captured_at) as rank_in_pod
     from discrepancy d
     where level = 'pod' and gap_bytes is not null
-  ) where rank_in_pod = 1
+  ) w
+  left join (
+    select dt, cluster, node, namespace, pod, captured_at,
+      case when count(active_file_bytes) = count(*) then sum(active_file_bytes) end as apps_active_file_bytes
+    from discrepancy
+    where level = 'container' and container is distinct from 'POD'
+    group by all
+  ) a on a.dt = w.dt and a.cluster = w.cluster and a.node = w.node and a.namespace is not distinct from w.namespace and a.pod is not distinct from w.pod and a.captured_at = w.captured_at
+  where rank_in_pod = 1
   order by gap_bytes desc limit ${limit}`;
 
 /** The worst capture of each pod by gap. */
@@ -70,7 +79,7 @@ export function printTopGaps(top: readonly TopGap[], hostOf: (node: string) => H
   );
   // The same namespace/pod can exist in two clusters (the demo's busybox does): say which one.
   const severalClusters = new Set(top.map((r) => r.cluster)).size > 1;
-  for (const r of top) process.stdout.write(`• ${severalClusters ? `[${r.cluster}] ` : ''}${explainRow(r, hostOf(r.node))}\n`);
+  for (const r of top) process.stdout.write(`• ${severalClusters ? `[${r.cluster}] ` : ''}${explainRow(r, hostOf(r.node), r.apps_active_file_bytes)}\n`);
 }
 
 export function printWhereThingsAre(outLocation: string, finish: FinishSummary): void {

@@ -12,7 +12,7 @@ import type { TrendsDailyRow } from '../outputs/tables.js';
 import type { QueryEngine } from '../query/engine.js';
 import type { ObjectStore } from '../store/port.js';
 import { CAUSE_COLORS, causesChart, decompositionChart, hasGap, podChart, POD_POINT_COLUMNS, type PodPoint, type PodSeries } from './charts.js';
-import { dayTotals, daySections, namespaceCauses, oomEvents, podPoints, widestGaps, type OomEvent, type PartitionedRow, type PodPointRow } from './data.js';
+import { dayTotals, daySections, namespaceCauses, oomEvents, podPoints, widestGaps, type OomEvent, type PodPointRow, type WidestRow } from './data.js';
 import { explainRow, limitText, mib } from './explain.js';
 import { esc } from './svg.js';
 
@@ -109,7 +109,7 @@ export async function buildDailyReport(engine: QueryEngine, dt: string, cluster:
   const oomPods = new Map<string, TrendsDailyRow>([...ooms.map((r) => [podKey(r.node, r.namespace, r.pod), r] as const), ...chosen]);
   const events = await oomEvents(engine, { fromMs: dayMs, toMs: dayMs + 86_400_000 - 1, cluster, pods: [...oomPods.values()] });
   const series = collectPods(await podPoints(engine, dt, cluster, [...chosen.values()]), events);
-  const widest = new Map<string, PartitionedRow>((await widestGaps(engine, dt, cluster, topGapPods)).map((r) => [podKey(r.node, r.namespace, r.pod), r]));
+  const widest = new Map<string, WidestRow>((await widestGaps(engine, dt, cluster, topGapPods)).map((r) => [podKey(r.node, r.namespace, r.pod), r]));
   const seenAt = (r: TrendsDailyRow) => events.filter((e) => e.node === r.node && e.namespace === r.namespace && e.pod === r.pod && e.container === r.container).map((e) => e.seen_at.toISOString());
   const more = (shown: number, all: number, where: string, order: string): MoreRows => ({ rows: Math.max(0, all - shown), sql: listAll(dt, cluster, where, order) });
 
@@ -128,7 +128,7 @@ export async function buildDailyReport(engine: QueryEngine, dt: string, cluster:
     },
     topGaps: topGapPods.map((r) => {
       const w = widest.get(podKey(r.node, r.namespace, r.pod));
-      return { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, gapP50: r.gap_p50, gapP95: r.gap_p95, gapMax: r.gap_max, cause: w?.cause ?? null, explanation: w ? explainRow(w) : null, at: w ? w.captured_at.toISOString() : null };
+      return { namespace: n0(r.namespace), pod: n0(r.pod), node: r.node, gapP50: r.gap_p50, gapP95: r.gap_p95, gapMax: r.gap_max, cause: w?.cause ?? null, explanation: w ? explainRow(w, undefined, w.apps_active_file_bytes) : null, at: w ? w.captured_at.toISOString() : null };
     }),
     nearLimit: nearLimit.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, node: r.node, maxPctOfLimit: r.max_pct_of_limit!, limitBytes: r.limit_bytes, workingSetMax: r.working_set_max })),
     leakSuspects: leaks.map((r) => ({ namespace: n0(r.namespace), pod: n0(r.pod), container: r.container, level: r.level, node: r.node, memory: r.leak_memory ?? 'rss', slopeBytesPerHour: r.leak_slope_bytes_per_hour ?? 0, rssSlopeBytesPerHour: r.rss_slope_bytes_per_hour ?? 0, rssMax: r.rss_max, workingSetMax: r.working_set_max, maxPctOfLimit: r.max_pct_of_limit })),

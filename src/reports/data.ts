@@ -84,10 +84,13 @@ export async function podPoints(engine: QueryEngine, dt: string, cluster: string
   return rowsOf(engine, 'report-pod-points', { dt, cluster, pods: podList(pods) });
 }
 
+/** A pod's widest-gap row and the active_file of its app containers in that capture (explainRow's appsActiveFile). */
+export type WidestRow = PartitionedRow & { apps_active_file_bytes: number | null };
+
 /** The widest-gap pod-level row of each given pod on one day (pods without a gap have none). */
-export async function widestGaps(engine: QueryEngine, dt: string, cluster: string, pods: readonly PodRef[]): Promise<PartitionedRow[]> {
+export async function widestGaps(engine: QueryEngine, dt: string, cluster: string, pods: readonly PodRef[]): Promise<WidestRow[]> {
   if (pods.length === 0) return [];
-  return (await rowsOf<PartitionedRow & { pos?: number }>(engine, 'report-widest', { dt, cluster, pods: podList(pods) })).map(({ pos: _pos, ...r }) => r);
+  return (await rowsOf<WidestRow & { pos?: number }>(engine, 'report-widest', { dt, cluster, pods: podList(pods) })).map(({ pos: _pos, ...r }) => r);
 }
 
 export interface OomEvent {

@@ -44,8 +44,11 @@ function who(row: Pick<DiscrepancyRow, 'namespace' | 'pod' | 'container' | 'leve
 /**
  * One paragraph: what each tool said, which memory makes the difference, whether that memory
  * is reclaimable, and what each enforcement mechanism (kubelet eviction, the OOM killer) counts.
+ * `appsActiveFile`, for a pod row: the kernel's active_file summed over its app containers (NULL
+ * when one of them had none), the counterpart of the pod row's page-cache term, which sums theirs;
+ * without it a pod row's own cgroup active_file stands in.
  */
-export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
+export function explainRow(row: DiscrepancyRow, host?: HostFacts, appsActiveFile?: number | null): string {
   const parts: string[] = [];
   const docker = dockerName(row, host);
   const top = row.kubectl_top_bytes;
@@ -60,15 +63,25 @@ export function explainRow(row: DiscrepancyRow, host?: HostFacts): string {
   parts.push(`${who(row)}: kubectl top says ${mib(top)}, ${docker} says ${mib(ds)} (gap ${mib(row.gap_bytes)}).`);
   const pageCache = row.gap_page_cache_bytes ?? 0;
   const shmemPart = shmemShareOfPageCache(row.docker_formula as DockerFormula, row.shmem_bytes, pageCache);
-  const activeCache = pageCache - shmemPart;
-  if (Math.abs(activeCache) > 4096) {
-    if (activeCache > 0) parts.push(`kubectl top counts ${mib(activeCache)} of active page cache that ${docker} subtracts; reclaimable under pressure, yet kubelet eviction counts it.`);
-    else if (row.docker_formula === 'raw-usage') parts.push(`${docker} counts ${mib(-activeCache)} of inactive page cache that kubectl top leaves out (before 17.06 the CLI showed usage itself).`);
-    else parts.push(`${docker} counts ${mib(-activeCache)} more than the working set (its formula has no clamp where the kubelet's clamps at 0).`);
-  }
-  if (shmemPart > 4096) parts.push(`${mib(shmemPart)} is tmpfs/shared memory: ${docker} subtracts it as cache, but it cannot be reclaimed without swap and counts toward the OOM limit.`);
+  // The page-cache term less tmpfs: what kubectl top counts and docker stats subtracts, besides tmpfs.
+  const cacheTerm = pageCache - shmemPart;
   // Secondary parts below 2 % of the gap are noise next to it: not worth a sentence.
   const minor = Math.max(4096, 0.02 * Math.abs(row.gap_bytes ?? 0));
+  if (Math.abs(cacheTerm) > 4096) {
+    if (cacheTerm > 0) {
+      // Active page cache is the kernel's active_file where it was reported, never a difference
+      // (one that can hold kernel memory and other pages); the difference only when it was not.
+      const active = row.level === 'pod' && appsActiveFile !== undefined ? appsActiveFile : row.active_file_bytes;
+      if (active !== null) {
+        parts.push(`kubectl top counts ${mib(active)} of active page cache that ${docker} subtracts; reclaimable under pressure, yet kubelet eviction counts it.`);
+        if (Math.abs(cacheTerm - active) > minor) parts.push(`The other ${mib(cacheTerm - active)} that ${docker} subtracts is neither active_file nor tmpfs.`);
+      } else {
+        parts.push(`kubectl top counts ${mib(cacheTerm)} of active page cache that ${docker} subtracts (estimated as the page-cache term less tmpfs: no active_file was captured for this row, so it may hold other memory); reclaimable under pressure, yet kubelet eviction counts it.`);
+      }
+    } else if (row.docker_formula === 'raw-usage') parts.push(`${docker} counts ${mib(-cacheTerm)} of inactive page cache that kubectl top leaves out (before 17.06 the CLI showed usage itself).`);
+    else parts.push(`${docker} counts ${mib(-cacheTerm)} more than the working set (its formula has no clamp where the kubelet's clamps at 0).`);
+  }
+  if (shmemPart > 4096) parts.push(`${mib(shmemPart)} is tmpfs/shared memory: ${docker} subtracts it as cache, but it cannot be reclaimed without swap and counts toward the OOM limit.`);
   const rounding = row.gap_rounding_bytes ?? 0;
   if (Math.abs(rounding) > minor) parts.push(`${mib(Math.abs(rounding))} is the Docker CLI printing only 4 significant digits.`);
   const skew = row.gap_skew_bytes ?? 0;

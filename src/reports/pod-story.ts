@@ -135,6 +135,15 @@ export function storyOf(namespace: string, pod: string, fromMs: number, toMs: nu
     containerCache.set(k, (containerCache.get(k) ?? 0) + r.cache_bytes);
   }
   const cacheOf = (r: DiscrepancyRow) => r.cache_bytes ?? containerCache.get(`${r.node}|${r.captured_at.getTime()}`) ?? null;
+  // The active page cache in a pod row's gap: the kernel's active_file of its app containers, summed (null when one had none).
+  const appsActive = new Map<string, number | null>();
+  for (const r of containerRows) {
+    if (r.container === 'POD') continue;
+    const k = `${r.node}|${r.captured_at.getTime()}`;
+    const sum = appsActive.get(k);
+    appsActive.set(k, sum === null || r.active_file_bytes === null ? null : (sum ?? 0) + r.active_file_bytes);
+  }
+  const explain = (r: DiscrepancyRow) => explainRow(r, undefined, appsActive.get(`${r.node}|${r.captured_at.getTime()}`));
   const timeline = podLevel.map((r) => ({
     at: r.captured_at.toISOString(), node: r.node, kubectlTop: r.kubectl_top_bytes, dockerStats: r.docker_stats_bytes, dockerFormula: r.docker_formula, workingSet: r.working_set_bytes, rss: r.rss_bytes, cache: cacheOf(r), shmem: r.shmem_bytes,
     limit: r.limit_bytes, pctOfLimit: r.working_set_pct_of_limit, gap: r.gap_bytes, gapPageCache: r.gap_page_cache_bytes, gapRounding: r.gap_rounding_bytes, gapSkew: r.gap_skew_bytes, gapResidual: r.gap_residual_bytes, cause: r.cause, flags: r.flags,
@@ -156,8 +165,8 @@ export function storyOf(namespace: string, pod: string, fromMs: number, toMs: nu
     nodes: [...new Set(rows.map((r) => r.node))].sort(),
     containers: [...new Set(containerRows.map((r) => r.container).filter((c): c is string => c !== null))].sort(),
     captures: podLevel.length, timeline, peak, oomKills, causes,
-    widestGap: widest ? { at: widest.captured_at.toISOString(), gap: widest.gap_bytes!, explanation: explainRow(widest) } : null,
-    latest: latestRow ? { at: latestRow.captured_at.toISOString(), explanation: explainRow(latestRow) } : null,
+    widestGap: widest ? { at: widest.captured_at.toISOString(), gap: widest.gap_bytes!, explanation: explain(widest) } : null,
+    latest: latestRow ? { at: latestRow.captured_at.toISOString(), explanation: explain(latestRow) } : null,
     suggestions: [],
   };
 }

@@ -1,5 +1,5 @@
 /**
- * "Unlimited" and "not captured" are different things in trends_daily and the daily report
+ * The seed article's busybox in the daily report. "Unlimited" and "not captured" are different things in trends_daily and the daily report
  * (issue 11 point 5). The seed article's busybox is a BestEffort pod: in the demo's captures of it
  * every source says it has no limit (memory.limit_in_bytes and memory.stat's
  * hierarchical_memory_limit hold the 2^63 sentinel, and the kubelet summary omits availableBytes,
@@ -74,6 +74,15 @@ describe('limit: unlimited vs not captured', () => {
     const sizing = report.rightSizing.find((r) => r.container === 'busybox')!;
     expect([sizing.limitBytes, sizing.limitUnlimited]).toEqual([null, true]);
     expect(sizingRow(md).split(' | ')[1]).toBe('unlimited');
+  });
+
+  it("explains the article's 101 MiB as the app container's active_file, although the pod row has none of its own", async () => {
+    // busybox's memory.stat: active_file 105857024 = the whole page-cache term (cache − inactive_file, no tmpfs);
+    // the pod cgroup was not collected, so the pod row has no active_file: the report takes the container's
+    const { report } = await reportOf(articleCaptures());
+    const gap = report.topGaps.find((g) => g.pod === 'busybox')!;
+    expect(gap.explanation).toContain('kubectl top counts 101.0 MiB of active page cache that the Docker CLI (≤ 19.03 formula) subtracts; reclaimable');
+    expect(gap.explanation).not.toContain('estimated');
   });
 
   it('the same captures with no limit source: limit_unlimited NULL, "not captured", never "unlimited"', async () => {
