@@ -56,10 +56,10 @@ interface Options {
   markdown: boolean;
 }
 
-const USAGE = 'usage: npm run scale -- [--nodes 10000 | --nodes 100,1000,10000] [--json | --markdown] [--from-measured prev.json] [--sim-nodes 20] [--sim-hours 2] [--sim-clusters 2] [--cluster-size 1000] [--batch 15] [--incidents-per-node-day 2] [--agent-restarts-per-node-month 2] [--docker] [--no-build] [--keep]';
+const USAGE = 'usage: npm run scale -- [--nodes 10000 | --nodes 100,1000,10000] [--json | --markdown] [--from-measured prev.json] [--sim-nodes 20] [--sim-hours 2] [--sim-clusters 3] [--cluster-size 1000] [--batch 15] [--incidents-per-node-day 2] [--agent-restarts-per-node-month 2] [--docker] [--no-build] [--keep]';
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { nodes: [10_000], json: false, simNodes: 20, simHours: 2, simClusters: 2, clusterSize: 1_000, batch: DEFAULT_BATCH_SIZE, incidentsPerNodeDay: 2, agentRestartsPerNodeMonth: 2, build: true, keep: false, docker: false, markdown: false };
+  const o: Options = { nodes: [10_000], json: false, simNodes: 20, simHours: 2, simClusters: 3, clusterSize: 1_000, batch: DEFAULT_BATCH_SIZE, incidentsPerNodeDay: 2, agentRestartsPerNodeMonth: 2, build: true, keep: false, docker: false, markdown: false };
   const numeric: Record<string, keyof Options> = {
     '--sim-nodes': 'simNodes',
     '--sim-hours': 'simHours',

@@ -70,6 +70,9 @@ process.on('message', async (msg) => {
     succeed() {},
   };
   sandboxPeak = Math.max(sandboxPeak, peakRssBytes());
+  // Collect the previous invocations' garbage first (the parent starts us with --expose-gc), so the
+  // invocation's own peak is its live data and garbage over the same baseline each time.
+  globalThis.gc?.();
   const reset = resetPeak();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

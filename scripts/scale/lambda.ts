@@ -60,7 +60,7 @@ export async function startSandbox(options: { name: string; bundle: string; memo
     NODE_NO_WARNINGS: '1',
     ...options.env,
   };
-  const child: ChildProcess = fork(runnerPath(), [path.resolve(options.bundle), options.name, String(options.memorySize), String(options.timeout)], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+  const child: ChildProcess = fork(runnerPath(), [path.resolve(options.bundle), options.name, String(options.memorySize), String(options.timeout)], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: ['--expose-gc'] });
   let logBytes = 0;
   const logChunks: Buffer[] = [];
   child.stdout!.on('data', (c: Buffer) => {
