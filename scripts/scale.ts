@@ -301,7 +301,7 @@ async function main(): Promise<number> {
       .filter((r) => r.s3.bucket.name === RAW && r.eventName.startsWith('ObjectCreated') && r.s3.object.key.startsWith('raw/'))
       .map((r) => {
         const key = r.s3.object.key;
-        const m = /\/([^/]+)_(\d+)\.json\.gz$/.exec(key);
+        const m = /\/([^/]+)_(\d+)\.json\.[a-z]+$/.exec(key);
         const first = m ? Date.parse(m[1]!) : NaN;
         const count = m ? Number(m[2]) : 1;
         // The agent uploads right after the batch's last capture.
