@@ -7,6 +7,7 @@
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoDayCaptures, gzipBundle } from '../../src/demo/generator.js';
@@ -98,7 +99,9 @@ describe('local compaction (DuckDB)', () => {
     // The same three captures, again, inside one memgap.batch/v1 object of a single node.
     const again = list.filter((b) => b.node === list[0]!.node);
     const bk = batchKey('demo', again[0]!.node, new Date(again[0]!.capturedAt), again.length);
-    await store.put(bk, Buffer.from(gzipBundle({ schema: 'memgap.batch/v1', cluster: 'demo', node: again[0]!.node, captures: again } as never)));
+    const batchJson = JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'demo', node: again[0]!.node, captures: again });
+    // The agent's batches are brotli under a `.json.br` key (gzip under `.json.gz` from older agents).
+    await store.put(bk, bk.endsWith('.br') ? brotliCompressSync(batchJson) : gzipSync(batchJson));
     await ingestObjects(store, keys, store, { now: new Date('2026-11-26T03:00:00Z') });
     await ingestObjects(store, [bk], store, { now: new Date('2026-11-26T04:00:00Z') });
     expect(await staged()).toHaveLength(4);
