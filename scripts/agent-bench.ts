@@ -35,6 +35,9 @@ export interface AgentBenchResult {
   baselineRssMiB: number;
   /** Gzip bundle size of one capture. */
   bundleBytes: number;
+  /** Size of the last batch object built (brotli), and the captures in it. */
+  batchBytes: number;
+  batchCaptures: number;
 }
 
 /** Set in the agent child's environment: the path of its JSON config. */
@@ -81,7 +84,8 @@ export function syntheticSummary(pods: FakePod[], at: string): string {
  */
 export async function benchAgentCapture(options: { agentEntry: string; pods?: number; captures?: number; /** Experiments only: flags on top of AGENT_NODE_FLAGS. */ extraNodeFlags?: string[] }): Promise<AgentBenchResult> {
   const podCount = options.pods ?? 110;
-  const captures = options.captures ?? 20;
+  // One full batch inside the measured captures: its brotli encoding is part of the cost per capture.
+  const captures = options.captures ?? DEFAULT_BATCH_SIZE;
   // tmpfs when there is one: the real cgroup tree is an in-memory filesystem too.
   const parent = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const dir = mkdtempSync(path.join(parent, 'memgap-agent-bench-'));
@@ -136,13 +140,19 @@ export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** The last object PUT to discardStore: its size and, from its key, its captures. */
+const lastPut = { bytes: 0, captures: 0 };
 /** A store that takes every PUT and keeps nothing: the batch is built, its upload costs nothing here. */
 const discardStore: ObjectStore = {
   location: 'discard',
   async *list() {},
   get: () => Promise.reject(new Error('discard store')),
   getBytes: () => Promise.reject(new Error('discard store')),
-  put: () => Promise.resolve(),
+  put: (key, body) => {
+    lastPut.bytes = body.length;
+    lastPut.captures = Number(/_(\d+)\.json\.br$/.exec(key)?.[1] ?? 1);
+    return Promise.resolve();
+  },
   delete: () => Promise.resolve(),
   exists: () => Promise.resolve(false),
 };
@@ -181,5 +191,7 @@ export async function runBenchAgentRole(configFile: string): Promise<AgentBenchR
     peakRssMiB: mib(peakRssBytes()),
     baselineRssMiB: mib(baselineRss),
     bundleBytes,
+    batchBytes: lastPut.bytes,
+    batchCaptures: lastPut.captures,
   };
 }

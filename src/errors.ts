@@ -80,3 +80,11 @@ export function parseOrThrow<T>(schema: SafeParser<T>, value: unknown, source: S
   const issue = parsed.error.issues[0];
   throw new InvalidSnapshotError({ source, path: formatPath([...pathPrefix, ...(issue?.path ?? [])]), reason: issue?.message ?? 'invalid' });
 }
+
+/** The agent's spooled capture `index` of a batch cannot be read back (a disk fault): it is sent alone, as it is. */
+export class SpooledCaptureError extends Error {
+  override readonly name = 'SpooledCaptureError';
+  constructor(readonly index: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

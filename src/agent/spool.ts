@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import path from 'node:path';
 import type { ObjectStore } from '../store/port.js';
 import { assertSafeKey } from '../store/port.js';
-import { batchObjectKey, captureOfKey, DEFAULT_BATCH_SIZE, encodeBatch } from './batch.js';
+import { SpooledCaptureError } from '../errors.js';
+import { BATCH_CONTENT, batchObjectKey, captureOfKey, DEFAULT_BATCH_SIZE, encodeBatch } from './batch.js';
 import { errorFields, silentLogger, type AgentLogger } from './log.js';
 
 const SUFFIX = '.spool';
@@ -167,7 +168,9 @@ export class Uploader {
 
   /** One pass: uploads every batch due (true), or stops at the first failed PUT (false). */
   async drainOnce(): Promise<boolean> {
-    const entries = this.spool.list();
+    let entries = this.spool.list();
+    /** Spool files sent alone this pass because they do not inflate: never read into a batch again. */
+    const unreadable = new Set<string>();
     let at = 0;
     while (at < entries.length) {
       if (this.stopped) return false;
@@ -180,6 +183,7 @@ export class Uploader {
       const bodies: Buffer[] = [];
       const sent: SpoolEntry[] = [];
       for (const e of chunk.entries) {
+        if (unreadable.has(e.name)) continue;
         try {
           bodies.push(this.spool.read(e.name));
           sent.push(e);
@@ -189,10 +193,27 @@ export class Uploader {
       }
       if (sent.length === 0) continue;
       const first = captureOfKey(sent[0]!.key);
-      const key = chunk.capture && first ? batchObjectKey(first, sent.length) : sent[0]!.key;
-      const body = chunk.capture && first ? encodeBatch({ cluster: first.cluster, node: first.node, ...(reason ? { flushReason: reason } : {}) }, bodies) : bodies[0]!;
+      let object = { key: sent[0]!.key, body: bodies[0]!, type: 'application/gzip', encoding: undefined as string | undefined };
+      let alone = false;
+      if (chunk.capture && first) {
+        try {
+          const body = await encodeBatch({ cluster: first.cluster, node: first.node, ...(reason ? { flushReason: reason } : {}) }, bodies);
+          object = { key: batchObjectKey(first, sent.length), body, ...BATCH_CONTENT };
+        } catch (err) {
+          if (!(err instanceof SpooledCaptureError)) throw err;
+          // A spooled file that does not inflate (a disk fault) goes alone, as it is, under its own
+          // key: the pipeline quarantines it with its reason. Its chunk is then built again without it.
+          const bad = sent[err.index]!;
+          this.log.warn('spooled capture unreadable; sending it alone', { key: bad.key, ...errorFields(err) });
+          object = { key: bad.key, body: bodies[err.index]!, type: 'application/gzip', encoding: undefined };
+          sent.splice(0, sent.length, bad);
+          unreadable.add(bad.name);
+          alone = true;
+        }
+      }
+      const { key, body } = object;
       try {
-        await this.store.put(key, body, 'application/gzip');
+        await this.store.put(key, body, object.type, object.encoding);
       } catch (err) {
         this.log.warn('upload failed; captures stay spooled', { key, attempt: this.attempt, pending: this.spool.list().length, ...errorFields(err) });
         return false;
@@ -203,7 +224,10 @@ export class Uploader {
       if (this.attempt > 0) this.log.info('upload recovered', { key, afterAttempts: this.attempt });
       this.attempt = 0;
       this.log.debug('uploaded batch', { key, captures: sent.length, bytes: body.length, ...(reason ? { flushReason: reason } : {}) });
-      if (request !== null && this.request === request && sent.at(-1)!.name >= request.upTo) this.request = null;
+      if (alone) {
+        entries = this.spool.list().filter((e) => !unreadable.has(e.name));
+        at = 0;
+      } else if (request !== null && this.request === request && sent.at(-1)!.name >= request.upTo) this.request = null;
     }
     if (this.request !== null && (entries.length === 0 || entries.at(-1)!.name >= this.request.upTo)) this.request = null;
     return true;

@@ -45,7 +45,7 @@ export function parseSize(text: string): number {
   return Number(m[1]) * mult;
 }
 
-/** `--batch` (else $MEMGAP_AGENT_BATCH, else 15): captures per uploaded object, 1–1000. */
+/** `--batch` (else $MEMGAP_AGENT_BATCH, else 30): captures per uploaded object, 1–1000. */
 export function parseBatchSize(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_BATCH_SIZE;
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 1000) throw new UsageError(`batch size ${JSON.stringify(text)} must be a whole number from 1 to 1000`);

@@ -102,7 +102,7 @@ export async function noCaptureError(inputs: readonly string[]): Promise<UsageEr
   const loose = await packableFiles(inputs);
   const where = inputs.join(' ');
   if (loose.length > 0) return new UsageError(`no capture bundle under ${where}; ${packHint(inputs, loose)}`);
-  return new UsageError(`no capture bundle under ${where} (memgap analyze reads *.json / *.json.gz captures written by memgap agent or memgap pack)`);
+  return new UsageError(`no capture bundle under ${where} (memgap analyze reads *.json / *.json.gz / *.json.br captures written by memgap agent or memgap pack)`);
 }
 
 /**
@@ -110,7 +110,7 @@ export async function noCaptureError(inputs: readonly string[]): Promise<UsageEr
  * prefix.) A `.json` in a folder, or any file named on the command line (`analyze stats.txt`).
  */
 async function looksLikeBundle(ref: InputRef): Promise<boolean> {
-  if (isS3Location(ref.store.location) || ref.key.endsWith('.gz')) return true;
+  if (isS3Location(ref.store.location) || ref.key.endsWith('.gz') || ref.key.endsWith('.br')) return true;
   const bytes = await ref.store.getBytes(ref.key).catch(() => null);
   if (bytes === null || bytes.length > LOOSE_MAX_BYTES) return true;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return true; // gzip under another name

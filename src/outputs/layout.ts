@@ -20,12 +20,13 @@ export function rawKey(cluster: string, node: string, capturedAt: Date): string 
 
 /**
  * Key of a `memgap.batch/v1` object: the node's folder and the dt of its first capture, then
- * `<firstCapturedAt>_<count>.json.gz`. Two batches of one node never share a key unless they start
- * at the same instant with the same number of captures — i.e. unless they are the same upload.
+ * `<firstCapturedAt>_<count>.json.br` (brotli JSON; batches of older agents end in `.json.gz` and
+ * stay readable). Two batches of one node never share a key unless they start at the same
+ * instant with the same number of captures — i.e. unless they are the same upload.
  */
 export function batchKey(cluster: string, node: string, firstCapturedAt: Date, count: number): string {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`batch capture count must be a positive integer, got ${count}`);
-  return `raw/cluster=${cluster}/node=${node}/dt=${dtOf(firstCapturedAt)}/${firstCapturedAt.toISOString().replace('.000Z', 'Z')}_${count}.json.gz`;
+  return `raw/cluster=${cluster}/node=${node}/dt=${dtOf(firstCapturedAt)}/${firstCapturedAt.toISOString().replace('.000Z', 'Z')}_${count}.json.br`;
 }
 
 export function partitionPrefix(table: TableName, dt: string, cluster: string): string {

@@ -20,7 +20,7 @@ import type { WorkerMessage, WorkerTask } from './ingest-worker.js';
 
 export type { InputRef, Partition };
 
-const CAPTURE_SUFFIXES = ['.json.gz', '.json'];
+const CAPTURE_SUFFIXES = ['.json.gz', '.json.br', '.json'];
 const isCaptureKey = (key: string) => CAPTURE_SUFFIXES.some((s) => key.endsWith(s)) && !key.endsWith('.error.json') && !key.startsWith('quarantine/');
 
 /** Expands CLI inputs into capture objects: a file, every capture below a folder, or below an s3 prefix. */

@@ -77,7 +77,7 @@ export async function readObject(input: ObjectStore, key: string, limits: InputL
   }
   let raw;
   try {
-    raw = parseRawJson(await readCaptureBytes(original, limits), limits);
+    raw = parseRawJson(await readCaptureBytes(original, limits, key), limits);
   } catch (err) {
     if (err instanceof InvalidSnapshotError) return { status: 'read', key, original, captures: [], errors: [detailOf(err)] };
     throw err;

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import * as z from 'zod';
 import { BATCH_SCHEMA_ID, CaptureBatch, CaptureBundle } from '../model/bundle.js';
@@ -15,11 +15,17 @@ const INFLATE_CHUNK = 1 << 20;
 const compiledBundle = z.compile(CaptureBundle);
 const compiledBatch = z.compile(CaptureBatch);
 
+/** Raw objects whose key ends so are brotli (the agent's batches, layout's batchKey); brotli has no magic number to sniff. */
+export const BROTLI_SUFFIX = '.br';
+
 /**
- * Reads a capture object's bytes: gunzip, or plain JSON for hand-made bundles. zlib's
- * `maxOutputLength` stops inflating at the cap, so a gzip bomb costs at most the cap.
+ * Reads a capture object's bytes: brotli when `key` ends in `.br` (unless it starts with `{`: a
+ * non-empty brotli stream cannot, RFC 7932 §9.1, so a `.json.br` that an HTTP client already
+ * decoded still reads), gunzip when it starts with gzip's magic (whatever its name), else plain
+ * JSON for hand-made bundles. zlib's `maxOutputLength` stops inflating at the cap, so a gzip or
+ * brotli bomb costs at most the cap.
  */
-export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<Buffer> {
+export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS, key?: string): Promise<Buffer> {
   const cap = limits.maxDecompressedBytes;
   const tooLarge = () => new InvalidSnapshotError({ source: 'bundle', path: '', reason: `decompressed size exceeds the limit of ${cap} bytes` });
   let raw: Buffer;
@@ -29,12 +35,15 @@ export async function readCaptureBytes(source: Readable | Buffer | Uint8Array, l
     if (read === null) throw tooLarge();
     raw = read;
   }
-  if (raw[0] !== GZIP_MAGIC[0] || raw[1] !== GZIP_MAGIC[1]) {
+  const brotli = key?.endsWith(BROTLI_SUFFIX) === true && raw[0] !== 0x7b;
+  const gzip = !brotli && raw[0] === GZIP_MAGIC[0] && raw[1] === GZIP_MAGIC[1];
+  if (!gzip && !brotli) {
     if (raw.length > cap) throw tooLarge();
     return raw;
   }
   try {
-    return gunzipSync(raw, { maxOutputLength: cap, chunkSize: INFLATE_CHUNK });
+    const options = { maxOutputLength: cap, chunkSize: INFLATE_CHUNK };
+    return gzip ? gunzipSync(raw, options) : brotliDecompressSync(raw, options);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw new InvalidSnapshotError({ source: 'bundle', path: '', reason: `cannot decompress: ${(err as Error).message}` });
@@ -106,8 +115,8 @@ export function parseCaptureJson(bytes: Buffer, limits: InputLimits = DEFAULT_LI
   return parseOrThrow(compiledBundle, parseJsonBytes(bytes, limits), 'bundle');
 }
 
-export async function decodeCapture(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<CaptureBundle> {
-  return parseCaptureJson(await readCaptureBytes(source, limits), limits);
+export async function decodeCapture(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS, key?: string): Promise<CaptureBundle> {
+  return parseCaptureJson(await readCaptureBytes(source, limits, key), limits);
 }
 
 /** One capture of a raw object: validated, or the reason it is not (the others of its batch still count). */
@@ -146,6 +155,6 @@ export function parseRawJson(bytes: Buffer, limits: InputLimits = DEFAULT_LIMITS
   return { kind: 'batch', captures };
 }
 
-export async function decodeRawObject(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS): Promise<RawObject> {
-  return parseRawJson(await readCaptureBytes(source, limits), limits);
+export async function decodeRawObject(source: Readable | Buffer | Uint8Array, limits: InputLimits = DEFAULT_LIMITS, key?: string): Promise<RawObject> {
+  return parseRawJson(await readCaptureBytes(source, limits, key), limits);
 }

@@ -19,8 +19,12 @@ export interface ObjectStore {
   get(key: string): Promise<Readable>;
   /** Reads the whole object (small objects only: reports, error files). */
   getBytes(key: string): Promise<Buffer>;
-  /** Writes the whole object atomically: readers see the old object or the new one, never a part. */
-  put(key: string, body: Buffer | Uint8Array | string, contentType?: string): Promise<void>;
+  /**
+   * Writes the whole object atomically: readers see the old object or the new one, never a part.
+   * `contentEncoding` (S3's Content-Encoding, e.g. `br`) describes the stored bytes for HTTP
+   * clients; stores without metadata ignore it, and readers go by the key (`.br`), not by it.
+   */
+  put(key: string, body: Buffer | Uint8Array | string, contentType?: string, contentEncoding?: string): Promise<void>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
 }

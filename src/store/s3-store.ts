@@ -168,10 +168,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** S3 PUTs are atomic: a reader sees the old object or the new one. */
-  async put(key: string, body: Buffer | Uint8Array | string, contentType?: string): Promise<void> {
+  async put(key: string, body: Buffer | Uint8Array | string, contentType?: string, contentEncoding?: string): Promise<void> {
     const fullKey = this.fullKey(key);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: fullKey, Body: body, ContentType: contentType }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: fullKey, Body: body, ContentType: contentType, ContentEncoding: contentEncoding }));
     } catch (err) {
       throw this.mapError(err, key, 'put');
     }

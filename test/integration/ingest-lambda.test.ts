@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -214,7 +214,7 @@ describe('ingest Lambda against s3rver', () => {
   it('a batch object with one bad capture: that capture is quarantined by index, the others are ingested', async () => {
     const good = (t: string) => JSON.parse(gunzipSync(bundle(t)).toString()) as Record<string, unknown>;
     const key = batchKey('it', 'datagen-1-35', new Date(T[0]!), 3);
-    await putRaw(key, gzipSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', captures: [good(T[0]!), { ...good(T[1]!), sources: { kubeletSummary: { node: 'not an object' } } }, good(T[2]!)] })));
+    await putRaw(key, brotliCompressSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', captures: [good(T[0]!), { ...good(T[1]!), sources: { kubeletSummary: { node: 'not an object' } } }, good(T[2]!)] })));
     expect(await ingestBatch(sqsEvent([{ id: 'b', keys: [key] }]), ctx(), deps('bq/'))).toEqual({ batchItemFailures: [] });
     const report = JSON.parse((await outStore('bq/').getBytes(`quarantine/${key}.error.json`)).toString());
     expect(report.errors).toHaveLength(1);
@@ -222,6 +222,36 @@ describe('ingest Lambda against s3rver', () => {
     await compact('bq/');
     const at = await rows(`SELECT DISTINCT strftime(captured_at, '%H:%M:%S') AS t FROM ${table('bq', 'discrepancy')} ORDER BY t`);
     expect(at.map((r) => r.t)).toEqual(['10:14:40', '10:16:40']);
+  });
+
+  it('reads brotli batches (.json.br) and the gzip batches and single captures older agents wrote (.json.gz), each capture once', async () => {
+    const good = (t: string) => JSON.parse(gunzipSync(bundle(t)).toString()) as Record<string, unknown>;
+    const batchOf = (ts: string[]) => JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', captures: ts.map(good) });
+    const brKey = batchKey('it', 'datagen-1-35', new Date(T[0]!), 2);
+    const gzKey = brKey.replace(/_2\.json\.br$/, '_1.json.gz'); // an older agent's batch key
+    expect(brKey.endsWith('.json.br')).toBe(true);
+    await putRaw(brKey, brotliCompressSync(batchOf([T[0]!, T[1]!])));
+    await putRaw(gzKey, gzipSync(batchOf([T[2]!])));
+    const event = sqsEvent([{ id: 'br', keys: [brKey] }, { id: 'gz', keys: [gzKey] }, { id: 'one', keys: [rawKeyOf(T[1]!)] }]);
+    expect(await ingestBatch(event, ctx(), deps('mix/'))).toEqual({ batchItemFailures: [] });
+    expect((await keysUnder('mix/')).filter((k) => k.startsWith('quarantine/'))).toEqual([]);
+    await compact('mix/');
+    // T[1] came twice (the brotli batch and its single .json.gz object): counted once.
+    expect(await rows(`SELECT strftime(captured_at, '%H:%M:%S') AS t, count(*) AS n FROM ${table('mix', 'discrepancy')} GROUP BY t ORDER BY t`)).toEqual(
+      (await rows(`SELECT strftime(captured_at, '%H:%M:%S') AS t, count(*) AS n FROM ${table('a', 'discrepancy')} GROUP BY t ORDER BY t`)),
+    );
+  });
+
+  it('quarantines a brotli bomb at the decompressed cap with its reason, keeping its bytes', async () => {
+    const key = batchKey('it', 'bomb-node', new Date(T[0]!), 30);
+    const bomb = brotliCompressSync(Buffer.alloc(4 * 1024 * 1024, 0x20)); // 4 MiB of spaces in a few bytes
+    await putRaw(key, bomb);
+    const limits = { maxDecompressedBytes: 1024 * 1024 };
+    expect(await ingestBatch(sqsEvent([{ id: 'bomb', keys: [key] }]), ctx(), deps('bomb/', {}, { limits }))).toEqual({ batchItemFailures: [] });
+    const report = JSON.parse((await outStore('bomb/').getBytes(`quarantine/${key}.error.json`)).toString());
+    expect(report.errors).toEqual([expect.objectContaining({ source: 'bundle', reason: 'decompressed size exceeds the limit of 1048576 bytes' })]);
+    expect((await outStore('bomb/').getBytes(`quarantine/${key}`)).equals(bomb)).toBe(true);
+    expect((await keysUnder('bomb/')).filter((k) => k.startsWith('staging/'))).toEqual([]);
   });
 
   it('puts only the record whose S3 read fails with 503 SlowDown into batchItemFailures; the staging file holds the rest', async () => {
@@ -311,8 +341,8 @@ describe('the same capture delivered twice, or a batch killed halfway: every rea
     const capture = (t: string) => JSON.parse(gunzipSync(bundle(t)).toString()) as unknown;
     const k1 = batchKey('it', 'datagen-1-35', new Date(T[0]!), 2);
     const k2 = batchKey('it', 'datagen-1-35', new Date(T[1]!), 2);
-    await putRaw(k1, gzipSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', captures: [capture(T[0]!), capture(T[1]!)] })));
-    await putRaw(k2, gzipSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', flushReason: 'restart', captures: [capture(T[1]!), capture(T[2]!)] })));
+    await putRaw(k1, brotliCompressSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', captures: [capture(T[0]!), capture(T[1]!)] })));
+    await putRaw(k2, brotliCompressSync(JSON.stringify({ schema: 'memgap.batch/v1', cluster: 'it', node: 'datagen-1-35', flushReason: 'restart', captures: [capture(T[1]!), capture(T[2]!)] })));
     expect(await ingestBatch(sqsEvent([{ id: 'b1', keys: [k1] }]), ctx(), deps('d3/'))).toEqual({ batchItemFailures: [] });
     expect(await ingestBatch(sqsEvent([{ id: 'b2', keys: [k2] }]), ctx(), deps('d3/'))).toEqual({ batchItemFailures: [] });
     expect(stagingKeys(await keysUnder('d3/'))).toHaveLength(4);

@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import zlib, { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidSnapshotError } from '../../src/errors.js';
@@ -111,6 +111,40 @@ describe('memgap.batch/v1 decoding', () => {
     expect(raw.captures[1]!.error).toMatchObject({ source: 'bundle', path: 'captures[1].capturedAt' });
     // a capture of another node cannot hide in this node's batch (the key names the node)
     expect(raw.captures[3]!.error).toMatchObject({ source: 'bundle', path: 'captures[3]', reason: 'capture of c1/n2 in a batch of c1/n1' });
+  });
+
+  it('brotli batches (.json.br, what the agent uploads) read by their key; gzip ones still read', async () => {
+    const text = JSON.stringify(batch([capture(0), capture(1)]));
+    const key = 'raw/cluster=c1/node=n1/dt=2026-11-27/2026-11-27T05:00:00Z_2.json.br';
+    const viaBrotli = await decodeRawObject(brotliCompressSync(text), DEFAULT_LIMITS, key);
+    expect(viaBrotli.captures.map((c) => c.bundle?.capturedAt)).toEqual([at(0), at(1)]);
+    // An agent from before brotli: gzip under .json.gz.
+    const viaGzip = await decodeRawObject(gzipSync(text), DEFAULT_LIMITS, key.replace('.json.br', '.json.gz'));
+    expect(viaGzip).toEqual(viaBrotli);
+    // A .json.br an HTTP client already decoded (it honoured Content-Encoding: br) is plain JSON.
+    expect(await decodeRawObject(Buffer.from(text), DEFAULT_LIMITS, key)).toEqual(viaBrotli);
+    // Not brotli under a .br name: a typed error naming the cause.
+    const err = await decodeRawObject(Buffer.from('not brotli'), DEFAULT_LIMITS, key).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidSnapshotError);
+    expect((err as InvalidSnapshotError).reason).toMatch(/^cannot decompress: /);
+  });
+
+  it('stops a brotli bomb at the cap, with the same reason as a gzip bomb', async () => {
+    const bomb = brotliCompressSync(Buffer.alloc(8 * 1024 * 1024, 0x20)); // 8 MiB of spaces → a few bytes
+    expect(bomb.length).toBeLessThan(1024);
+    const err = await decodeCapture(bomb, { ...DEFAULT_LIMITS, maxDecompressedBytes: 1024 * 1024 }, 'raw/x/bomb.json.br').then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidSnapshotError);
+    expect((err as InvalidSnapshotError).reason).toBe('decompressed size exceeds the limit of 1048576 bytes');
+  });
+
+  it('property: a brotli stream never starts with `{` (RFC 7932 §9.1: that first byte is an empty stream), so the reader may take `{` as plain JSON', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 2048 }), fc.integer({ min: 0, max: 11 }), fc.integer({ min: 10, max: 24 }), (bytes, quality, lgwin) => {
+        const c = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality, [zlib.constants.BROTLI_PARAM_LGWIN]: lgwin } });
+        expect(c[0]).not.toBe(0x7b);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('a batch without captures, or with an unsafe node, is refused whole', () => {

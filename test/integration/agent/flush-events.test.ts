@@ -8,11 +8,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../../../src/agent/run.js';
 import type { AgentLogger } from '../../../src/agent/log.js';
 import { CaptureBatch } from '../../../src/model/bundle.js';
+import { DEFAULT_LIMITS } from '../../../src/limits.js';
+import { readCaptureBytes } from '../../../src/sources/bundle.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
 import { containerCgroupPath, fakeId, syntheticPods, writeCgroupTree, type CgroupFlavour } from './fake-host.js';
 
@@ -82,7 +83,8 @@ describe('agent batching: events are flushed at once', () => {
 
     const batches = await Promise.all(
       store.puts.map(async (p) => {
-        const batch = CaptureBatch.parse(JSON.parse(gunzipSync(await store.getBytes(p.key)).toString('utf8')));
+        // Read as the pipeline reads it (brotli by the key's .br).
+        const batch = CaptureBatch.parse(JSON.parse((await readCaptureBytes(await store.getBytes(p.key), DEFAULT_LIMITS, p.key)).toString('utf8')));
         return { flushReason: batch.flushReason, captures: batch.captures.map((c) => (c as { capturedAt: string }).capturedAt), spooledBefore: p.spooledBefore };
       }),
     );
@@ -99,6 +101,6 @@ describe('agent batching: events are flushed at once', () => {
       // waited for the batch and left with the agent's shutdown.
       { flushReason: 'shutdown', captures: [c(9), c(10)], spooledBefore: 10 },
     ]);
-    for (const b of batches) expect(store.puts.find((p) => p.key.includes(b.captures[0]!))!.key).toMatch(new RegExp(`/dt=2026-11-27/${b.captures[0]}_${b.captures.length}\\.json\\.gz$`));
+    for (const b of batches) expect(store.puts.find((p) => p.key.includes(b.captures[0]!))!.key).toMatch(new RegExp(`/dt=2026-11-27/${b.captures[0]}_${b.captures.length}\\.json\\.br$`));
   }, 60_000);
 });

@@ -5,10 +5,15 @@
  * helper does not offer; the agent writes through the real S3ObjectStore.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ingestBatch, logger } from '../../../functions/ingest.js';
+import { compactStaging } from '../../../src/pipeline/compact.js';
+import type { IngestDeps } from '../../../src/pipeline/ingest-batch.js';
+import { lambdaContext, sqsEvent } from '../helpers/lambda-events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../src/store/s3-store.js';
 import { runAgent } from '../../../src/agent/run.js';
@@ -16,8 +21,11 @@ import { Spool } from '../../../src/agent/spool.js';
 import { writeCgroupTree, syntheticPods } from './fake-host.js';
 import type { AgentLogger } from '../../../src/agent/log.js';
 import { CaptureBatch } from '../../../src/model/bundle.js';
+import { DEFAULT_LIMITS } from '../../../src/limits.js';
+import { readCaptureBytes } from '../../../src/sources/bundle.js';
 
 const BUCKET = 'memgap-raw';
+const DATA = 'memgap-data';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memgap-agent-s3-'));
 const s3dir = path.join(tmp, 's3');
 let server: S3rver | null = null;
@@ -26,7 +34,7 @@ let port = 0;
 const created: string[] = [];
 
 async function startS3(): Promise<void> {
-  const s = new S3rver({ address: '127.0.0.1', port, silent: true, directory: s3dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const s = new S3rver({ address: '127.0.0.1', port, silent: true, directory: s3dir, configureBuckets: [{ name: BUCKET, configs: [] }, { name: DATA, configs: [] }] });
   (s as unknown as NodeJS.EventEmitter).on('event', (e: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
     for (const r of e.Records) if (r.eventName.startsWith('ObjectCreated')) created.push(r.s3.object.key);
   });
@@ -91,7 +99,7 @@ async function uploadedCaptures(store: S3ObjectStore, prefix: string): Promise<{
   const instants: string[] = [];
   const batchSizes: number[] = [];
   for (const k of objects) {
-    const batch = JSON.parse(gunzipSync(await store.getBytes(k)).toString('utf8')) as unknown;
+    const batch = JSON.parse((await readCaptureBytes(await store.getBytes(k), DEFAULT_LIMITS, k)).toString('utf8')) as unknown; // as the pipeline reads it
     expect(CaptureBatch.safeParse(batch).success).toBe(true);
     const captures = (batch as { captures: { capturedAt: string }[] }).captures;
     batchSizes.push(captures.length);
@@ -161,6 +169,30 @@ describe('agent upload through an S3 outage, in batches', () => {
     const listed: string[] = [];
     for await (const o of store.list(prefix)) listed.push(o.key);
     expect(listed.sort()).toEqual([...objects].sort());
+
+    // What S3 holds: brotli JSON under .json.br, and its headers say so.
+    expect(objects.every((k) => k.endsWith('.json.br'))).toBe(true);
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: objects.at(-1)! }));
+    expect([head.ContentType, head.ContentEncoding]).toEqual(['application/json', 'br']);
+    // The ingest Lambda, fed S3's notifications of these objects: every capture staged, none
+    // quarantined; compacted, each capture is in the table once.
+    logger.setLogLevel('SILENT');
+    const out = new S3ObjectStore({ bucket: DATA, client: store.client });
+    const deps: IngestDeps = { raw: store, out, parse: { bucket: BUCKET, prefix: 'raw/', keyEncoding: 'url' }, minRemainingMs: 0 };
+    const event = sqsEvent(BUCKET, objects.map((k, i) => ({ id: `m${i}`, keys: [k] })));
+    expect(await ingestBatch(event, lambdaContext('ingest', 60_000), deps)).toEqual({ batchItemFailures: [] });
+    const keysOut: string[] = [];
+    for await (const o of out.list('')) keysOut.push(o.key);
+    expect(keysOut.filter((k) => k.startsWith('quarantine/'))).toEqual([]);
+    await compactStaging(out);
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const counted = (await conn.runAndReadAll(`SELECT count(DISTINCT captured_at) AS n FROM read_parquet('${path.join(s3dir, DATA)}/samples/*/*/*._S3rver_object')`)).getRowObjectsJS();
+    const perCapture = (await conn.runAndReadAll(`SELECT count(*) AS k FROM (SELECT node, captured_at, count(*) AS c FROM read_parquet('${path.join(s3dir, DATA)}/samples/*/*/*._S3rver_object') GROUP BY ALL) GROUP BY c`)).getRowObjectsJS();
+    conn.closeSync();
+    db.closeSync();
+    expect(Number(counted[0]!.n)).toBe(instants.length);
+    expect(perCapture).toHaveLength(1); // every capture has the same number of sample rows: none doubled
     store.client.destroy();
   }, 60_000);
 

@@ -43,9 +43,9 @@ describe('agent flags', () => {
     }
   });
 
-  it('parses the batch size: 1 to 1000 captures per object, 15 when unset', () => {
-    expect(parseBatchSize(undefined)).toBe(15);
-    expect(parseBatchSize('')).toBe(15);
+  it('parses the batch size: 1 to 1000 captures per object, 30 when unset', () => {
+    expect(parseBatchSize(undefined)).toBe(30);
+    expect(parseBatchSize('')).toBe(30);
     expect(parseBatchSize('1')).toBe(1);
     expect(parseBatchSize('60')).toBe(60);
     for (const bad of ['0', '1001', '-3', '2.5', 'lots']) expect(() => parseBatchSize(bad)).toThrow(UsageError);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gzipSync } from 'node:zlib';
 import { Spool, Uploader, backoffDelay } from '../../../src/agent/spool.js';
 import { batchKey } from '../../../src/outputs/layout.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
@@ -91,9 +91,12 @@ class FlakyStore implements ObjectStore {
   getBytes(k: string) {
     return this.inner.getBytes(k);
   }
-  async put(k: string, body: Buffer | Uint8Array | string): Promise<void> {
+  /** Content-Type and Content-Encoding of each PUT, by key. */
+  meta = new Map<string, [string | undefined, string | undefined]>();
+  async put(k: string, body: Buffer | Uint8Array | string, contentType?: string, contentEncoding?: string): Promise<void> {
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
     this.puts.push(k);
+    this.meta.set(k, [contentType, contentEncoding]);
     await this.inner.put(k, body);
   }
   delete(k: string) {
@@ -106,7 +109,7 @@ class FlakyStore implements ObjectStore {
 
 /** The captures of an uploaded batch object, as the text each capture was spooled with. */
 async function batchOf(store: ObjectStore, k: string): Promise<{ flushReason?: string; captures: unknown[] }> {
-  return JSON.parse(gunzipSync(await store.getBytes(k)).toString('utf8')) as { flushReason?: string; captures: unknown[] };
+  return JSON.parse(brotliDecompressSync(await store.getBytes(k)).toString('utf8')) as { flushReason?: string; captures: unknown[] };
 }
 const capture = (i: number): Buffer => gzipSync(JSON.stringify({ i }));
 
@@ -143,6 +146,26 @@ describe('Uploader', () => {
     expect(batch.flushReason).toBeUndefined();
     expect(spool.list().map((e) => e.key)).toEqual([key(4)]);
     expect([up.uploaded, up.batches]).toEqual([3, 1]);
+    expect(store.meta.get(batchKeyOf(1, 3))).toEqual(['application/json', 'br']);
+  });
+
+  it('a spooled capture that does not inflate goes alone under its own key, as it is; the others still go as one batch', async () => {
+    const spool = new Spool(dir('damaged'), 1 << 20);
+    const store = new FlakyStore(new FsObjectStore(dir('damaged-store')));
+    const up = new Uploader(spool, store, { batchSize: 3 });
+    const damaged = capture(2).subarray(0, 12); // a torn write: gzip header, no deflate data
+    spool.add(key(1), capture(1));
+    spool.add(key(2), damaged);
+    spool.add(key(3), capture(3));
+    spool.add(key(4), capture(4));
+    expect(await up.drainOnce()).toBe(true);
+    // The chunk 1-3 cannot be built: 2 goes first, alone (the pipeline quarantines it), then 1, 3, 4 make a full batch.
+    expect(store.puts).toEqual([key(2), batchKeyOf(1, 3)]);
+    expect(Buffer.compare(await store.getBytes(key(2)), damaged)).toBe(0);
+    expect(store.meta.get(key(2))).toEqual(['application/gzip', undefined]);
+    expect((await batchOf(store, batchKeyOf(1, 3))).captures).toEqual([{ i: 1 }, { i: 3 }, { i: 4 }]);
+    expect(spool.list()).toEqual([]);
+    expect([up.uploaded, up.batches]).toEqual([4, 2]);
   });
 
   it('on a flush request sends everything spooled so far with the reason; later captures wait again', async () => {
