@@ -14,6 +14,7 @@ import type { AgentLogger } from '../../../src/agent/log.js';
 import { CaptureBatch } from '../../../src/model/bundle.js';
 import { DEFAULT_LIMITS } from '../../../src/limits.js';
 import { readCaptureBytes } from '../../../src/sources/bundle.js';
+import { analyze, resolveInputs } from '../../../src/pipeline/analyze.js';
 import { FsObjectStore } from '../../../src/store/fs-store.js';
 import { containerCgroupPath, fakeId, syntheticPods, writeCgroupTree, type CgroupFlavour } from './fake-host.js';
 
@@ -102,5 +103,11 @@ describe('agent batching: events are flushed at once', () => {
       { flushReason: 'shutdown', captures: [c(9), c(10)], spooledBefore: 10 },
     ]);
     for (const b of batches) expect(store.puts.find((p) => p.key.includes(b.captures[0]!))!.key).toMatch(new RegExp(`/dt=2026-11-27/${b.captures[0]}_${b.captures.length}\\.json\\.br$`));
+
+    // `memgap analyze` on the agent's raw/ folder finds the .json.br batches and reads all 10 captures.
+    const refs = await resolveInputs([path.join(tmp, 'out', 'raw')]);
+    expect(refs.map((r) => r.key).sort()).toEqual(store.puts.map((p) => p.key).sort());
+    const summary = await analyze(refs, new FsObjectStore(path.join(tmp, 'analyzed')), { workers: 0, compact: false, now: new Date('2026-11-27T07:00:00Z') });
+    expect([summary.inputs, summary.captures, summary.quarantined]).toEqual([5, 10, 0]);
   }, 60_000);
 });
