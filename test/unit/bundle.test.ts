@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidSnapshotError } from '../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
-import { decodeCapture, decodeRawObject, jsonDepthExceeds, parseRawJson } from '../../src/sources/bundle.js';
+import { decodeCapture, decodeRawObject, jsonDepthExceeds, parseRawJson, readCaptureBytes } from '../../src/sources/bundle.js';
 import { parseCaptureSources } from '../../src/sources/index.js';
 
 const valid = { schema: 'memgap.capture/v1', cluster: 'c1', node: 'n1', capturedAt: '2026-11-27T05:30:57Z', sources: { dockerStats: [] } };
@@ -135,6 +135,26 @@ describe('memgap.batch/v1 decoding', () => {
     const err = await decodeCapture(bomb, { ...DEFAULT_LIMITS, maxDecompressedBytes: 1024 * 1024 }, 'raw/x/bomb.json.br').then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidSnapshotError);
     expect((err as InvalidSnapshotError).reason).toBe('decompressed size exceeds the limit of 1048576 bytes');
+  });
+
+  it('property: under a .br key, brotli JSON reads back exactly, and any bytes give a bundle or our typed error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const text = JSON.stringify(value) ?? 'null';
+        expect((await readCaptureBytes(brotliCompressSync(text), DEFAULT_LIMITS, 'raw/x.json.br')).toString('utf8')).toBe(text);
+      }),
+      { numRuns: 200 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ maxLength: 512 }).map((b) => new Uint8Array(brotliCompressSync(b)))), async (bytes) => {
+        const outcome = await decodeRawObject(Buffer.from(bytes), DEFAULT_LIMITS, 'raw/x.json.br').then(
+          () => 'ok',
+          (e: unknown) => (e instanceof InvalidSnapshotError ? 'typed' : e),
+        );
+        expect(['ok', 'typed']).toContain(outcome);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('property: a brotli stream never starts with `{` (RFC 7932 §9.1: that first byte is an empty stream), so the reader may take `{` as plain JSON', () => {
