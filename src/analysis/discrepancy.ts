@@ -106,7 +106,10 @@ function spreadPodTop(entities: readonly Entity[]): void {
   const apps = new Map<string, Entity[]>();
   for (const e of entities) {
     const key = e.level === 'container' && !e.identity.isPause ? podKeyOf(e) : null;
-    if (key) apps.set(key, [...(apps.get(key) ?? []), e]);
+    if (!key) continue;
+    const members = apps.get(key);
+    if (members) members.push(e);
+    else apps.set(key, [e]);
   }
   for (const pod of entities) {
     const printed = pod.level === 'pod' ? pod.bySource['kubectl-top'] : undefined;
@@ -382,9 +385,16 @@ function roundOrNull(v: number | null): number | null {
   return v === null ? null : Math.round(v);
 }
 
+/** The sum of the known values, in order (null when none is known); one pass, no filtered copy. */
 function sumKnown(values: (number | null)[]): number | null {
-  const known = values.filter((v): v is number => v !== null);
-  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  let known = false;
+  for (const v of values) {
+    if (v === null) continue;
+    sum += v;
+    known = true;
+  }
+  return known ? sum : null;
 }
 
 /**
