@@ -34,7 +34,11 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 /** Inflate output per chunk: small chunks keep the garbage between two collections small. */
 const INFLATE_CHUNK = 16 * 1024;
-/** Brotli quality of a batch: 5 is the first level with its context modelling; 6 and up cost ~2× the CPU for ~3 % less. */
+/**
+ * Brotli quality of a batch: 5, the first level with context modelling. Measured on 30 captures
+ * whose numbers all moved: quality 6 was 1 % smaller for 17–40 % more CPU; quality 4 12 % larger
+ * on the fake node's captures.
+ */
 export const BATCH_BROTLI_QUALITY = 5;
 /** How a batch object is stored (the agent's PUT, src/agent/spool.ts): JSON, brotli-encoded. */
 export const BATCH_CONTENT = { type: 'application/json', encoding: 'br' } as const;
