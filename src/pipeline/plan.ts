@@ -26,6 +26,7 @@ import * as z from 'zod';
 import { arrivalHour, dtOf, stagingOf } from '../outputs/layout.js';
 import type { TableName } from '../outputs/tables.js';
 import { ClusterName } from '../model/bundle.js';
+import { AthenaStillRunningError } from '../query/athena.js';
 import { ICEBERG_TABLES, optimizeSql, vacuumSql } from '../query/athena-tables.js';
 import type { ObjectStore } from '../store/port.js';
 import { S3ObjectStore } from '../store/s3-store.js';
@@ -90,6 +91,33 @@ export function dedupIdOf(m: StepMessage): string {
   if (m.step === 'vacuum') return `vacuum_${m.table}`;
   return `${m.step}_${m.dt}_${m.cluster}`;
 }
+
+/**
+ * The ClientRequestToken scope of one delivery of a step (src/query/athena.ts statementToken): the
+ * step's identity and the SQS message id. A redelivered message keeps its id, so it re-attaches to
+ * the step's queries still running in Athena (or finished); a step planned again is a new message
+ * and runs its statements again.
+ */
+export const stepScope = (m: StepMessage, messageId: string): string => `${dedupIdOf(m)}/${messageId}`;
+
+/** How long one step's statements may wait for Athena in one invocation (env ATHENA_STEP_WAIT_SECONDS, default 60). */
+export function stepWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.ATHENA_STEP_WAIT_SECONDS ?? 60);
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`ATHENA_STEP_WAIT_SECONDS must be a positive number of seconds, not ${env.ATHENA_STEP_WAIT_SECONDS}`);
+  return s * 1000;
+}
+
+/**
+ * fifoSteps' onError for a step function: a statement still running past the poll budget is not a
+ * failure (info, with the query id: the message comes back after the visibility timeout and
+ * re-attaches); anything else is an error.
+ */
+export const stepErrorLog =
+  (logger: { info(msg: string, extra: Record<string, unknown>): void; error(msg: string, extra: Record<string, unknown>): void }) =>
+  (messageId: string, error: Error): void =>
+    error instanceof AthenaStillRunningError
+      ? logger.info('step waits for Athena; back after the visibility timeout', { messageId, queryExecutionId: error.queryExecutionId, state: error.state, waitedMs: error.waitedMs })
+      : logger.error('step failed', { messageId, error });
 
 /** The `cluster=<c>/` "folders" under a prefix: one ListObjectsV2 with Delimiter per page of clusters, not per file. */
 async function* clusterFolders(store: S3ObjectStore, prefix: string): AsyncIterable<string> {
@@ -183,11 +211,12 @@ export async function runOtherStep(
 
 /**
  * An SQS FIFO batch, in order: each body parsed as a StepMessage and run; after the first failure
- * that record and every later one go back to the queue (a group's steps must keep their order).
+ * (or a statement still running in Athena) that record and every later one go back to the queue (a
+ * group's steps must keep their order).
  */
 export async function fifoSteps(
   records: ReadonlyArray<{ messageId: string; body: string }>,
-  run: (step: StepMessage) => Promise<void>,
+  run: (step: StepMessage, messageId: string) => Promise<void>,
   onError: (messageId: string, error: Error) => void,
 ): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
   const failures: string[] = [];
@@ -195,7 +224,7 @@ export async function fifoSteps(
     if (failures.length > 0) failures.push(record.messageId);
     else
       try {
-        await run(StepMessage.parse(JSON.parse(record.body)));
+        await run(StepMessage.parse(JSON.parse(record.body)), record.messageId);
       } catch (error) {
         onError(record.messageId, error as Error);
         failures.push(record.messageId);

@@ -18,6 +18,7 @@ import {
   type QueryExecution,
   type Row,
 } from '@aws-sdk/client-athena';
+import { createHash } from 'node:crypto';
 import type { QueryEngine, QueryResult } from './engine.js';
 
 /** A statement Athena ended in FAILED or CANCELLED, or that did not finish in time (TIMED_OUT, then stopped). */
@@ -38,6 +39,38 @@ export class AthenaQueryError extends Error {
     return this.athenaError.retryable === true || /ICEBERG_COMMIT_ERROR|CONCURRENT_MODIFICATION/i.test(this.reason);
   }
 }
+
+/**
+ * A statement still QUEUED or RUNNING when the step's poll budget ran out. Not a failure: the query
+ * goes on in Athena (it is not stopped). Started with a ClientRequestToken, the same step run again
+ * (the SQS message redelivered) re-attaches to it instead of starting another.
+ */
+export class AthenaStillRunningError extends Error {
+  override readonly name = 'AthenaStillRunningError';
+  constructor(
+    readonly queryExecutionId: string,
+    readonly state: string,
+    readonly waitedMs: number,
+    readonly clientRequestToken?: string,
+  ) {
+    super(`Athena query ${queryExecutionId} still ${state} after the ${waitedMs} ms poll budget; it goes on`);
+  }
+}
+
+/**
+ * The ClientRequestToken of one statement of a step: sha256 of (step scope, statement text, how
+ * many times the same text ran before in the step, generation), 64 hex characters (Athena takes
+ * 32–128). Athena's StartQueryExecution is idempotent per token: the same token returns the same
+ * QueryExecutionId (running or finished) and starts nothing. The generation moves on only past a
+ * query that had ended FAILED or CANCELLED before the step began, so a redelivered step re-runs
+ * what failed and re-attaches to what did not.
+ */
+export function statementToken(scope: string, sql: string, occurrence: number, generation: number): string {
+  return createHash('sha256').update(`memgap\0${scope}\0${occurrence}\0${generation}\0${sql}`).digest('hex');
+}
+
+/** Generations a step walks past (old failed/cancelled queries of its statement) before giving up. */
+const MAX_GENERATIONS = 200;
 
 export interface AthenaStatementStats {
   queryExecutionId: string;
@@ -74,7 +107,7 @@ export interface AthenaEngineOptions {
   clientConfig?: AthenaClientConfig;
   /** GetQueryExecution backoff: first wait, growth factor, cap (ms). */
   poll?: { initialMs?: number; factor?: number; maxMs?: number };
-  /** Give up (and StopQueryExecution) after this long; default 10 minutes. */
+  /** Give up (and StopQueryExecution) after this long; default 10 minutes. Not used by a `step()` view with a poll budget. */
   timeoutMs?: number;
   /** Rows per GetQueryResults page (Athena allows at most 1,000). */
   pageSize?: number;
@@ -144,6 +177,21 @@ export interface AthenaQueryEngine extends QueryEngine {
   execute(sql: string): Promise<AthenaStatementStats>;
   stats(): AthenaTotals;
   readonly client: AthenaClient;
+  /**
+   * The engine as one step (one SQS message) uses it: every statement carries a ClientRequestToken
+   * (statementToken(scope, …)), and all of the step's statements together wait at most
+   * `maxWaitMs` for Athena; then AthenaStillRunningError (the query is left running).
+   */
+  step(scope: string, opts: { maxWaitMs: number }): AthenaQueryEngine;
+}
+
+interface StepContext {
+  scope: string;
+  /** Date.now() when the step began: a failed query submitted before it belongs to an earlier delivery. */
+  began: number;
+  deadline: number;
+  maxWaitMs: number;
+  seen: Map<string, number>;
 }
 
 export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
@@ -176,34 +224,58 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
     return s;
   }
 
-  async function run(sql: string): Promise<{ id: string; exec: QueryExecution; stats: AthenaStatementStats }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await runOnce(sql);
-      } catch (err) {
-        if (!(err instanceof AthenaQueryError) || !err.retryable || attempt >= retries) throw err;
-        await sleep(1000 * 2 ** attempt);
+  type Ran = { id: string; exec: QueryExecution; stats: AthenaStatementStats };
+
+  async function run(sql: string, step?: StepContext): Promise<Ran> {
+    if (!step) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await runOnce(sql)) as Ran;
+        } catch (err) {
+          if (!(err instanceof AthenaQueryError) || !err.retryable || attempt >= retries) throw err;
+          await sleep(1000 * 2 ** attempt);
+        }
       }
     }
+    const occurrence = step.seen.get(sql) ?? 0;
+    step.seen.set(sql, occurrence + 1);
+    let fresh = 0;
+    for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+      try {
+        const ran = await runOnce(sql, step, statementToken(step.scope, sql, occurrence, generation));
+        if (ran !== 'earlier') return ran;
+      } catch (err) {
+        if (!(err instanceof AthenaQueryError) || !err.retryable || fresh >= retries) throw err;
+        await sleep(1000 * 2 ** fresh++);
+      }
+    }
+    throw new AthenaQueryError('(none)', 'FAILED', `the statement failed in ${MAX_GENERATIONS} earlier deliveries of step ${step.scope}`);
   }
 
-  async function runOnce(sql: string): Promise<{ id: string; exec: QueryExecution; stats: AthenaStatementStats }> {
+  /**
+   * Starts the statement (or, with a token, re-attaches to the query Athena already has for it) and
+   * polls it. 'earlier': with a step, the token's query had ended FAILED/CANCELLED before the step
+   * began (a previous delivery's), so the caller runs a new generation.
+   */
+  async function runOnce(sql: string, step?: StepContext, token?: string): Promise<Ran | 'earlier'> {
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
         WorkGroup: opts.workGroup,
         QueryExecutionContext: { Database: opts.database, ...(opts.catalog ? { Catalog: opts.catalog } : {}) },
         ...(opts.outputLocation ? { ResultConfiguration: { OutputLocation: opts.outputLocation } } : {}),
+        ...(token ? { ClientRequestToken: token } : {}),
       }),
     );
     const id = started.QueryExecutionId!;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = step ? step.deadline : Date.now() + timeoutMs;
     let wait = initialMs;
     for (;;) {
       const { QueryExecution: exec } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       const state = exec?.Status?.State;
       if (state === 'SUCCEEDED') return { id, exec: exec!, stats: record(exec!, id, sql) };
       if (state === 'FAILED' || state === 'CANCELLED') {
+        if (step && (exec!.Status?.SubmissionDateTime?.getTime() ?? Infinity) < step.began) return 'earlier';
         record(exec!, id, sql);
         const e = exec!.Status?.AthenaError;
         throw new AthenaQueryError(id, state, exec!.Status?.StateChangeReason ?? '(no reason given)', {
@@ -213,6 +285,8 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
         });
       }
       if (Date.now() + wait > deadline) {
+        // A step's budget is spent: leave the query running; the redelivered step re-attaches to it by its token.
+        if (step) throw new AthenaStillRunningError(id, state ?? 'UNKNOWN', step.maxWaitMs, token);
         await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
         throw new AthenaQueryError(id, 'TIMED_OUT', `still ${state ?? 'unknown'} after ${timeoutMs} ms; stopped`);
       }
@@ -221,10 +295,10 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
     }
   }
 
-  return {
+  const view = (step?: StepContext): AthenaQueryEngine => ({
     client,
     async query(sql) {
-      const { id, exec, stats } = await run(sql);
+      const { id, exec, stats } = await run(sql, step);
       let columns: { name: string; type: string }[] = [];
       const rows: Record<string, unknown>[] = [];
       let token: string | undefined;
@@ -249,7 +323,7 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
       return { columns, rows, stats };
     },
     async execute(sql) {
-      const { id, exec, stats } = await run(sql);
+      const { id, exec, stats } = await run(sql, step);
       if (exec.StatementType === 'DML') {
         const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1 }));
         if (page.UpdateCount !== undefined) stats.updateCount = page.UpdateCount;
@@ -257,8 +331,14 @@ export function openAthenaEngine(opts: AthenaEngineOptions): AthenaQueryEngine {
       return stats;
     },
     stats: () => ({ ...totals }),
-    async close() {
-      if (ownsClient) client.destroy();
+    step(scope, { maxWaitMs }) {
+      const began = Date.now();
+      return view({ scope, began, deadline: began + maxWaitMs, maxWaitMs, seen: new Map() });
     },
-  };
+    async close() {
+      // A step's view shares the client: only the engine itself closes it.
+      if (ownsClient && !step) client.destroy();
+    },
+  });
+  return view();
 }

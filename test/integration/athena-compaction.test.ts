@@ -9,7 +9,7 @@
 import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compactSteps, logger as compactLogger } from '../../functions/compact.js';
 import { dailySteps, logger as dailyLogger } from '../../functions/daily.js';
 import { S3ObjectStore } from '../../src/store/s3-store.js';
@@ -48,7 +48,12 @@ const bundle = (t: string) => gzipSync(JSON.stringify({ schema: 'memgap.capture/
 const putRaw = (key: string, body: Buffer) => s3.client.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
 
 const sqsEvent = (messages: Array<{ id: string; keys: string[] }>) => sqsEvent2(RAW, messages);
-const stepsEvent = (steps: StepMessage[]) => fifoStepsEvent(steps);
+/** The same `delivery` (default) is a redelivery of the same messages (same ids: re-attach to their Athena queries); another is the steps sent again. */
+const stepsEvent = (steps: StepMessage[], delivery?: string) => {
+  const e = fifoStepsEvent(steps);
+  if (delivery) for (const r of e.Records) r.messageId += `-${delivery}`;
+  return e;
+};
 const ctx = () => lambdaContext('ingest', 120_000, 2048);
 
 const at = (iso: string) => () => new Date(iso);
@@ -57,8 +62,8 @@ function ingestDeps(prefix: string, hooks: Partial<IngestDeps> = {}): IngestDeps
 }
 
 /** One output prefix = one deployment: its own Athena (stand-in) with the staging tables over that prefix and fresh Iceberg tables. */
-async function deployment(prefix: string, engineOptions: Partial<AthenaEngineOptions> = {}): Promise<{ athena: AthenaStandin; engine: AthenaQueryEngine }> {
-  const athena = await startAthenaStandin({ s3Directory: s3.directory, bucket: DATA, hiveTables: stagingHiveTables(prefix) });
+async function deployment(prefix: string, engineOptions: Partial<AthenaEngineOptions> = {}, runningPolls = 0): Promise<{ athena: AthenaStandin; engine: AthenaQueryEngine }> {
+  const athena = await startAthenaStandin({ s3Directory: s3.directory, bucket: DATA, hiveTables: stagingHiveTables(prefix), runningPolls });
   standins.push(athena);
   const engine = openAthenaEngine({ workGroup: athena.workGroup, database: athena.database, clientConfig: athena.clientConfig, poll: { initialMs: 5, maxMs: 20 }, ...engineOptions });
   for (const t of ICEBERG_TABLES) await engine.execute(icebergCreateSql(t, icebergLocation(DATA, prefix, t)));
@@ -145,7 +150,7 @@ describe('Athena compaction (stand-in): each capture counted once by Athena read
     expect(half.filter((rows) => rows.length > 0)).toEqual([once(half[0]!.length > 0 ? 'discrepancy' : 'samples')]);
     await expect(ingestBatch(event, ctx(), ingestDeps('kill/', { ...kill, now: at('2026-06-26T12:00:00Z') }))).rejects.toThrow('killed');
     expect(await ingestBatch(event, ctx(), ingestDeps('kill/'))).toEqual({ batchItemFailures: [] });
-    await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T12')]), engine);
+    await compactSteps(stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T12')], 'planned-again'), engine);
     expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
     expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
     // The last four MERGEs (hours 10 and 12, both tables) each read only their own arrival hour's staging files.
@@ -218,6 +223,52 @@ describe('Athena compaction (stand-in): each capture counted once by Athena read
     } finally {
       Object.assign(process.env, env);
       await sqs.close();
+    }
+  });
+
+  it('a daily step past its poll budget goes back to SQS with its query left running; redelivered, it re-attaches to each query and writes the report', async () => {
+    // Every query reports RUNNING for its first 4 polls; the daily handler waits at most 0.3 s per delivery (2 polls).
+    const { engine, athena } = await deployment('slow/', {}, 4);
+    await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('slow/'));
+    expect(await compactSteps(stepsEvent([compactStep('2026-06-26T10')]), engine)).toEqual({ batchItemFailures: [] });
+    const env = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_ATHENA: athena.endpoint, ATHENA_WORKGROUP: athena.workGroup, ATHENA_DATABASE: athena.database, OUTPUT_BUCKET: DATA, OUTPUT_PREFIX: 'slow/', ATHENA_STEP_WAIT_SECONDS: '0.3' });
+    const info = vi.spyOn(dailyLogger, 'info').mockImplementation(() => undefined);
+    try {
+      const { handler } = await import('../../functions/daily.js');
+      const event = stepsEvent([{ step: 'daily', dt: '2026-06-26', cluster: 'it' }]);
+      const before = athena.executions.length;
+      const daily = () => athena.executions.slice(before);
+      const reports = async () => {
+        const keys: string[] = [];
+        for await (const o of new S3ObjectStore({ bucket: DATA, prefix: 'slow/', client: s3.client }).list('reports/')) keys.push(o.key);
+        return keys;
+      };
+      // First delivery: the MERGE is still running at the budget; the message goes back, nothing stopped, no report.
+      expect(await handler(event, lambdaContext('daily', 180_000, 2048))).toEqual({ batchItemFailures: [{ itemIdentifier: 'step-0' }] });
+      expect(daily().map((x) => x.sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['MERGE INTO trends_daily']);
+      const merge = daily()[0]!;
+      expect(merge.stopRequested).toBeFalsy();
+      expect(info).toHaveBeenCalledWith(expect.stringContaining('waits for Athena'), expect.objectContaining({ messageId: 'step-0', queryExecutionId: merge.id, state: 'RUNNING' }));
+      expect(await reports()).toEqual([]);
+      // Redeliveries (the same message): each re-attaches to the statement it left running and goes on.
+      let deliveries = 1;
+      let res = { batchItemFailures: [{ itemIdentifier: 'step-0' }] };
+      while (res.batchItemFailures.length > 0 && deliveries < 40) {
+        res = await handler(event, lambdaContext('daily', 180_000, 2048));
+        deliveries++;
+      }
+      expect(res).toEqual({ batchItemFailures: [] });
+      expect(deliveries).toBeGreaterThan(2);
+      // Every statement of the step ran once: one MERGE, one query per statement text, none stopped or failed.
+      const sqls = daily().map((x) => x.sql);
+      expect(sqls.filter((q) => q.startsWith('MERGE INTO trends_daily'))).toHaveLength(1);
+      expect(new Set(sqls).size).toBe(sqls.length);
+      expect(daily().every((x) => x.state === 'SUCCEEDED')).toBe(true);
+      expect((await reports()).map((k) => k.replace(/^reports\/daily\/dt=2026-06-26\/cluster=it\//, '')).sort()).toEqual(['index.html', 'summary.json', 'summary.md']);
+    } finally {
+      info.mockRestore();
+      process.env = env;
     }
   });
 
