@@ -199,6 +199,8 @@ async function main(): Promise<number> {
     daily: limitsOf(serverless, 'daily'),
     // Athena service quota "DML query timeout": 30 minutes by default.
     athenaDmlTimeoutSeconds: 30 * 60,
+    // ATHENA_STEP_WAIT_SECONDS of compact and daily (serverless.yml param).
+    stepAthenaWaitSeconds: Number(serverless.params.stepAthenaWaitSeconds ?? 60),
   };
 
   const work = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'memgap-scale-'));

@@ -77,11 +77,17 @@ describe('packaged CloudFormation: functions and events', () => {
     expect(Object.fromEntries(FUNCTIONS.map((f) => [f, [fns[`memgap-ci-${f}`]!.MemorySize, fns[`memgap-ci-${f}`]!.Timeout]]))).toEqual({
       ingest: [2048, 120],
       plan: [256, 120],
-      compact: [256, 900],
-      daily: [1024, 900],
+      compact: [256, 150],
+      daily: [2048, 150],
     });
     expect(fns['memgap-ci-plan']!.Environment.Variables.STEPS_QUEUE_URL).toEqual({ Ref: 'StepsQueue' });
     expect(fns['memgap-ci-compact']!.Environment.Variables.DAILY_QUEUE_URL).toEqual({ Ref: 'DailyQueue' });
+    // A step waits for Athena at most ATHENA_STEP_WAIT_SECONDS per invocation, under half its timeout (the rest is its own work).
+    for (const f of ['compact', 'daily']) {
+      const wait = Number(fns[`memgap-ci-${f}`]!.Environment.Variables.ATHENA_STEP_WAIT_SECONDS);
+      expect(wait, f).toBe(60);
+      expect(wait, f).toBeLessThan(fns[`memgap-ci-${f}`]!.Timeout / 2);
+    }
   });
 
   it('feeds ingest large batches with a batching window; compact and daily one FIFO step at a time, a few clusters at once', () => {
@@ -124,13 +130,16 @@ describe('packaged CloudFormation: functions and events', () => {
     const fns = fnProps(t);
     const queues = [
       { queue: 'IngestQueue', dlq: 'IngestDeadLetterQueue', alarm: 'IngestDeadLetterAlarm', fn: 'ingest', receives: 5, fifo: false },
-      { queue: 'StepsQueue', dlq: 'StepsDeadLetterQueue', alarm: 'StepsDeadLetterAlarm', fn: 'compact', receives: 3, fifo: true },
-      { queue: 'DailyQueue', dlq: 'DailyDeadLetterQueue', alarm: 'DailyDeadLetterAlarm', fn: 'daily', receives: 3, fifo: true },
+      // Steps: 12 receives x 15 min visibility, room for Athena's 30-minute DML timeout while a step waits in budget-sized turns.
+      { queue: 'StepsQueue', dlq: 'StepsDeadLetterQueue', alarm: 'StepsDeadLetterAlarm', fn: 'compact', receives: 12, fifo: true },
+      { queue: 'DailyQueue', dlq: 'DailyDeadLetterQueue', alarm: 'DailyDeadLetterAlarm', fn: 'daily', receives: 12, fifo: true },
     ];
     for (const q of queues) {
       const p = res(t, q.queue).Properties;
       expect(p.RedrivePolicy, q.queue).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [q.dlq, 'Arn'] }, maxReceiveCount: q.receives });
       expect(p.VisibilityTimeout, q.queue).toBeGreaterThanOrEqual(6 * fns[`memgap-ci-${q.fn}`]!.Timeout);
+      // A step's message comes back every visibility timeout while its statement runs: its receives outlast Athena's 30-minute DML timeout, twice.
+      if (q.fifo) expect(q.receives * p.VisibilityTimeout, q.queue).toBeGreaterThanOrEqual(2 * 30 * 60);
       expect(p.SqsManagedSseEnabled).toBe(true);
       // A FIFO queue's DLQ must be FIFO too.
       expect(Boolean(p.FifoQueue), q.queue).toBe(q.fifo);
