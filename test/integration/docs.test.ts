@@ -1,7 +1,7 @@
 /**
- * The docs say what the program does: they name no spec file outside the repository,
- * docs/agent.md gives the agent image's exit codes and docs/athena.md runs its local examples on
- * the demo's output folder.
+ * The docs say what the program does: they name no spec file outside the repository, the README
+ * shows what `npm start` prints (its headline numbers included), docs/agent.md gives the agent
+ * image's exit codes and docs/athena.md runs its local examples on the demo's output folder.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as agentMain } from '../../src/agent/main.js';
 import { buildProgram } from '../../src/cli/main.js';
+import { buildCli, type CliBuild } from './helpers/cli-process.js';
 
 const ROOT = path.resolve('.');
 const read = (rel: string) => readFile(path.join(ROOT, rel), 'utf8');
@@ -68,5 +69,40 @@ describe('docs/athena.md', () => {
     const local = [...(await read('docs/athena.md')).matchAll(/--out (\.{0,2}\/?[\w-]+)(?=\s)/g)].map((m) => m[1]);
     expect(local.length).toBeGreaterThanOrEqual(2);
     for (const out of local) expect(out).toBe(demoOut);
+  });
+});
+
+describe('the README shows what `npm start` prints', () => {
+  let cli: CliBuild;
+  let dir: string;
+  let printed: string;
+  beforeAll(async () => {
+    cli = await buildCli();
+    dir = await mkdtemp(path.join(tmpdir(), 'memgap-readme-demo-'));
+    const r = await cli.run(['demo', '--out', path.join(dir, 'demo')]);
+    expect(r.code).toBe(0);
+    printed = r.stdout;
+  }, 180_000);
+  afterAll(async () => {
+    cli?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every line of its example output block is a line the demo prints', async () => {
+    const readme = await read('README.md');
+    const block = /`npm start` prints[^\n]*\n\n```\n([\s\S]*?)\n```/.exec(readme)![1]!;
+    const lines = block.split('\n').filter((l) => l.trim() !== '' && l.trim() !== '…');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const out = printed.split('\n');
+    for (const l of lines) expect(out, l).toContain(l);
+  });
+
+  it("the headline's two numbers are the ones the demo prints for the seed article's pod", async () => {
+    const readme = await read('README.md');
+    const headline = /^\*\*Why does[\s\S]*?\*\*$/m.exec(readme)![0];
+    const [top, docker] = [...headline.matchAll(/says? (\d[\d.]* [KMG]iB)/g)].map((m) => m[1]);
+    expect(top).toBeDefined();
+    expect(docker).toBeDefined();
+    expect(printed).toContain(`[seed-article] pod default/busybox: kubectl top says ${top}, Docker 18.06 says ${docker}`);
   });
 });
