@@ -201,6 +201,7 @@ async function main(): Promise<number> {
     athenaDmlTimeoutSeconds: 30 * 60,
     // ATHENA_STEP_WAIT_SECONDS of compact and daily (serverless.yml param).
     stepAthenaWaitSeconds: Number(serverless.params.stepAthenaWaitSeconds ?? 60),
+    stepVisibilitySeconds: Number(serverless.params.stepsVisibilityTimeout ?? 0),
   };
 
   const work = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'memgap-scale-'));
