@@ -53,11 +53,11 @@ export function printAnalyzeSummary(result: AnalyzeCommandResult, outLocation: s
   if (json) {
     const quarantined = summary.outcomes.filter((o) => o.status === 'quarantined');
     process.stdout.write(
-      JSON.stringify({ out: outLocation, inputs: summary.inputs, ingested: summary.ingested, quarantined: summary.quarantined, missing: summary.missing, containers: summary.containers, partitions: summary.partitions, finish, quarantine: quarantined, topGaps: top }, null, 2) + '\n',
+      JSON.stringify({ out: outLocation, inputs: summary.inputs, ingested: summary.ingested, captures: summary.captures, quarantined: summary.quarantined, missing: summary.missing, containers: summary.containers, partitions: summary.partitions, finish, quarantine: quarantined, topGaps: top }, null, 2) + '\n',
     );
     return;
   }
-  process.stdout.write(`${summary.ingested} of ${summary.inputs} captures ingested into ${outLocation} (${summary.containers} container rows)\n`);
+  process.stdout.write(`${summary.captures} captures from ${summary.ingested} of ${summary.inputs} objects ingested into ${outLocation} (${summary.containers} container rows)\n`);
   for (const o of summary.outcomes) {
     if (o.status === 'quarantined') process.stdout.write(`  quarantined ${o.key}: ${o.errors.map((e) => `${e.source} ${e.path}: ${e.reason}`).join('; ')}\n`);
   }

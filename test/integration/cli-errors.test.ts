@@ -49,7 +49,7 @@ describe('exit codes and one-line errors', () => {
   it('analyze of good captures exits 0', () => {
     expect(analyzeRun.stderr).not.toMatch(/^\s+at /m);
     expect(analyzeRun.code).toBe(0);
-    expect(analyzeRun.stdout).toMatch(/4 of 4 captures ingested/);
+    expect(analyzeRun.stdout).toMatch(/4 captures from 4 of 4 objects ingested/);
   });
 
   it('--version prints the package version', async () => {
