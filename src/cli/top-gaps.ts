@@ -28,7 +28,7 @@ const TOP_GAPS_SQL = (limit: number) => `
     group by all
   ) a on a.dt = w.dt and a.cluster = w.cluster and a.node = w.node and a.namespace is not distinct from w.namespace and a.pod is not distinct from w.pod and a.captured_at = w.captured_at
   where rank_in_pod = 1
-  order by gap_bytes desc limit ${limit}`;
+  order by gap_bytes desc, cluster, namespace, pod limit ${limit}`;
 
 /** The worst capture of each pod by gap. */
 export async function topGaps(outLocation: string, limit = 8): Promise<TopGap[]> {
