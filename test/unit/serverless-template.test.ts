@@ -78,7 +78,7 @@ describe('packaged CloudFormation: functions and events', () => {
       ingest: [2048, 120],
       plan: [256, 120],
       compact: [256, 150],
-      daily: [2048, 150],
+      daily: [2048, 300],
     });
     expect(fns['memgap-ci-plan']!.Environment.Variables.STEPS_QUEUE_URL).toEqual({ Ref: 'StepsQueue' });
     expect(fns['memgap-ci-compact']!.Environment.Variables.DAILY_QUEUE_URL).toEqual({ Ref: 'DailyQueue' });
@@ -130,7 +130,7 @@ describe('packaged CloudFormation: functions and events', () => {
     const fns = fnProps(t);
     const queues = [
       { queue: 'IngestQueue', dlq: 'IngestDeadLetterQueue', alarm: 'IngestDeadLetterAlarm', fn: 'ingest', receives: 5, fifo: false },
-      // Steps: 12 receives x 15 min visibility, room for Athena's 30-minute DML timeout while a step waits in budget-sized turns.
+      // Steps: 12 receives x 15 min (daily 30 min) visibility, room for Athena's 30-minute DML timeout while a step waits in budget-sized turns.
       { queue: 'StepsQueue', dlq: 'StepsDeadLetterQueue', alarm: 'StepsDeadLetterAlarm', fn: 'compact', receives: 12, fifo: true },
       { queue: 'DailyQueue', dlq: 'DailyDeadLetterQueue', alarm: 'DailyDeadLetterAlarm', fn: 'daily', receives: 12, fifo: true },
     ];
