@@ -226,6 +226,30 @@ describe('Athena compaction (stand-in): each capture counted once by Athena read
     }
   });
 
+  it('a compact step past its poll budget goes back with the later steps of its group (FIFO); redelivered, it merges once', async () => {
+    const { engine, athena } = await deployment('slowc/', {}, 4);
+    await ingestBatch(sqsEvent(T.map((t, i) => ({ id: `m${i}`, keys: [rawKeyOf(t)] }))), ctx(), ingestDeps('slowc/'));
+    const env = { ...process.env };
+    process.env.ATHENA_STEP_WAIT_SECONDS = '0.02';
+    try {
+      const event = stepsEvent([compactStep('2026-06-26T10'), compactStep('2026-06-26T11')]);
+      const first = await compactSteps(event, engine);
+      expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: 'step-0' }, { itemIdentifier: 'step-1' }] });
+      const merges = () => athena.executions.filter((x) => x.substatementType === 'MERGE');
+      expect(merges()).toHaveLength(1);
+      expect(merges()[0]!.stopRequested).toBeFalsy();
+      let res = first;
+      for (let i = 0; i < 40 && res.batchItemFailures.length > 0; i++) res = await compactSteps(event, engine);
+      expect(res).toEqual({ batchItemFailures: [] });
+      // Two MERGEs for hour 10 (one per table), two for hour 11 (nothing staged there): each started once.
+      expect(merges().map((x) => /MERGE INTO (\w+)/.exec(x.sql)![1])).toEqual(['samples', 'discrepancy', 'samples', 'discrepancy']);
+      expect(await perCapture(engine, 'discrepancy')).toEqual(once('discrepancy'));
+      expect(await perCapture(engine, 'samples')).toEqual(once('samples'));
+    } finally {
+      process.env = env;
+    }
+  });
+
   it('a daily step past its poll budget goes back to SQS with its query left running; redelivered, it re-attaches to each query and writes the report', async () => {
     // Every query reports RUNNING for its first 4 polls; the daily handler waits at most 0.3 s per delivery (2 polls).
     const { engine, athena } = await deployment('slow/', {}, 4);
