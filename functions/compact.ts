@@ -2,11 +2,10 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { ObjectStore } from '../src/store/port.js';
-import { S3ObjectStore } from '../src/store/s3-store.js';
-import { openAthenaEngine, type AthenaQueryEngine } from '../src/query/athena.js';
+import type { AthenaQueryEngine } from '../src/query/athena.js';
 import { athenaMergeSql, COMPACTED_TABLES } from '../src/pipeline/sql-steps.js';
 import { fifoSteps, runOtherStep, sqsSender, stepErrorLog, stepScope, stepWaitMs } from '../src/pipeline/plan.js';
+import { athenaFromEnv } from './shared/env.js';
 
 /**
  * FIFO consumer (MessageGroupId = cluster) of the steps src/pipeline/plan.ts enqueues: a
@@ -18,12 +17,6 @@ import { fifoSteps, runOtherStep, sqsSender, stepErrorLog, stepScope, stepWaitMs
  * ATHENA_DATABASE, DAILY_QUEUE_URL, ATHENA_STEP_WAIT_SECONDS.
  */
 export const logger = new Logger({ serviceName: 'memgap-compact' });
-
-/** Env: OUTPUT_BUCKET, OUTPUT_PREFIX=''. (Kept for functions/daily.ts.) */
-export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  if (!env.OUTPUT_BUCKET) throw new Error('OUTPUT_BUCKET must be set');
-  return new S3ObjectStore({ bucket: env.OUTPUT_BUCKET, prefix: env.OUTPUT_PREFIX ?? '' });
-}
 
 export const compactSteps = (event: SQSEvent, athena: AthenaQueryEngine): Promise<SQSBatchResponse> =>
   fifoSteps(
@@ -37,4 +30,4 @@ export const compactSteps = (event: SQSEvent, athena: AthenaQueryEngine): Promis
   );
 
 let engine: AthenaQueryEngine | undefined;
-export const handler = middy(async (event: SQSEvent) => compactSteps(event, (engine ??= openAthenaEngine({ workGroup: process.env.ATHENA_WORKGROUP!, database: process.env.ATHENA_DATABASE! })))).use(injectLambdaContext(logger));
+export const handler = middy(async (event: SQSEvent) => compactSteps(event, (engine ??= athenaFromEnv()))).use(injectLambdaContext(logger));

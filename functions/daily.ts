@@ -3,10 +3,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fifoSteps, stepErrorLog, stepScope, stepWaitMs } from '../src/pipeline/plan.js';
-import { openAthenaEngine, type AthenaQueryEngine } from '../src/query/athena.js';
+import type { AthenaQueryEngine } from '../src/query/athena.js';
 import type { ObjectStore } from '../src/store/port.js';
 import { buildDay } from '../src/trends/build.js';
-import { storeFromEnv } from './compact.js';
+import { athenaFromEnv, outputStoreFromEnv } from './shared/env.js';
 
 /**
  * FIFO consumer (MessageGroupId = cluster) of `daily` steps `{dt, cluster}`, handed on by the
@@ -31,4 +31,4 @@ export const dailySteps = (event: SQSEvent, engine: AthenaQueryEngine, out: Obje
 
 let engine: AthenaQueryEngine | undefined;
 let out: ObjectStore | undefined;
-export const handler = middy(async (event: SQSEvent) => dailySteps(event, (engine ??= openAthenaEngine({ workGroup: process.env.ATHENA_WORKGROUP!, database: process.env.ATHENA_DATABASE! })), (out ??= storeFromEnv()))).use(injectLambdaContext(logger));
+export const handler = middy(async (event: SQSEvent) => dailySteps(event, (engine ??= athenaFromEnv()), (out ??= outputStoreFromEnv()))).use(injectLambdaContext(logger));
